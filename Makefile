@@ -1,0 +1,118 @@
+# autobot: GNU make. `make`, `make check`, `make asan`, `make bench`, `make demo`,
+# `make install` (PREFIX, DESTDIR, BINDIR, MANDIR, DATADIR).
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR  ?= $(DATADIR)/zsh/vendor-completions
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+# Build output folders; `make asan` uses its own so both can coexist.
+BUILD ?= build
+BIN   ?= bin
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+# The project's own flags come after the user's, so a user's CFLAGS cannot drop
+# the warnings.
+AB_CFLAGS = $(CFLAGS) -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	-Wall -Wextra -Wshadow -Wno-unused-parameter -Ilib \
+	-DAB_VERSION='"$(VERSION)"' -DAB_DATADIR='"$(DATADIR)/autobot"' -MMD -MP
+AB_LDFLAGS = $(LDFLAGS) -Wl,--as-needed
+LIBS = -ljq -lonig -lsqlite3 -lcurl -lsodium -lgsl -lopenblas -lm -lpthread
+
+LIB_SRC  := $(sort $(wildcard lib/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+MIGRATIONS := $(sort $(wildcard share/autobot/migrations/*.sql))
+LIBA     := $(BUILD)/libautobot.a
+
+# A program is cmd/ab-x.c or a folder cmd/ab-x/ of .c files.
+PROG_FILES := $(sort $(wildcard cmd/ab-*.c))
+PROG_DIRS  := $(sort $(patsubst %/,%,$(dir $(wildcard cmd/ab-*/*.c))))
+PROGS      := $(sort $(notdir $(PROG_FILES:.c=) $(PROG_DIRS)))
+PROG_BINS  := $(PROGS:%=$(BIN)/%)
+
+UNIT_SRC  := $(sort $(wildcard tests/unit/test-*.c))
+UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps check asan bench demo install uninstall clean fuzz completions lint-man
+all: $(PROG_BINS) $(UNIT_BINS) completions
+
+deps:
+	@scripts/deps
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(AB_CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/embed-sql
+	@mkdir -p $(dir $@)
+	scripts/embed-sql $@ $(MIGRATIONS)
+
+$(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+	$(CC) $(AB_CFLAGS) -c -o $@ $<
+
+$(LIBA): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+define prog_rule
+$(BIN)/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard cmd/$(1).c cmd/$(1)/*.c)) $(LIBA)
+	@mkdir -p $(BIN)
+	$$(CC) $$(AB_CFLAGS) $$(AB_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIBA) $$(LIBS)
+endef
+$(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(AB_CFLAGS) $(AB_LDFLAGS) -o $@ $< $(LIBA) $(LIBS)
+
+# Completions are generated from the programs' own option tables.
+completions: completions/autobot.bash completions/_autobot
+completions/autobot.bash completions/_autobot: $(PROG_BINS) scripts/gen-completions
+	@scripts/gen-completions $(BIN) completions
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@AB_BIN=$(abspath $(BIN)) AB_UNIT=$(abspath $(BUILD))/tests tests/run
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan BIN=bin-asan \
+		CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
+		LDFLAGS='-fsanitize=address,undefined' all
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
+		AB_BIN=$(abspath bin-asan) AB_UNIT=$(abspath build-asan)/tests AB_ASAN=1 tests/run
+
+bench: deps all
+	@AB_BIN=$(abspath $(BIN)) scripts/bench
+
+demo: deps all
+	@AB_BIN=$(abspath $(BIN)) scripts/demo
+
+lint-man:
+	@for m in man/*.[17]; do mandoc -Tlint -W warning $$m || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(DATADIR)/autobot $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 755 $(PROG_BINS) $(DESTDIR)$(BINDIR)/
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
+	cp -R share/autobot/. $(DESTDIR)$(DATADIR)/autobot/
+	install -m 644 completions/autobot.bash $(DESTDIR)$(BASHCOMPDIR)/autobot
+	for p in $(PROGS); do ln -sf autobot $(DESTDIR)$(BASHCOMPDIR)/$$p; done
+	install -m 644 completions/_autobot $(DESTDIR)$(ZSHCOMPDIR)/_autobot
+
+uninstall:
+	rm -f $(PROGS:%=$(DESTDIR)$(BINDIR)/%) $(PROGS:%=$(DESTDIR)$(BASHCOMPDIR)/%)
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/autobot $(DESTDIR)$(ZSHCOMPDIR)/_autobot
+	rm -rf $(DESTDIR)$(DATADIR)/autobot
+
+clean:
+	rm -rf build build-asan bin bin-asan
+
+-include $(LIB_OBJ:.o=.d) $(wildcard $(BUILD)/cmd/*.d $(BUILD)/cmd/*/*.d $(BUILD)/tests/unit/*.d)
