@@ -1,0 +1,1 @@
+-- 002 signals: the tables ab-signal owns (see DESIGN.md).

@@ -1,0 +1,1 @@
+-- 003 auth: the tables ab-auth owns (see DESIGN.md).

@@ -1,0 +1,1 @@
+-- 004 inventory: the tables ab-inventory owns (see DESIGN.md).

@@ -1,0 +1,1 @@
+-- 005 orders: the tables ab-order owns (see DESIGN.md).
