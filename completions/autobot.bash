@@ -8,7 +8,7 @@ _autobot_complete() {
 	cmds=$(_autobot_cmds_"${1//-/_}")
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
-		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace
+		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace 2>/dev/null
 		return
 	fi
 	case $prev in
