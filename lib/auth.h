@@ -115,4 +115,52 @@ int ab_auth_rate(struct ab_db *db, const char *key, const struct ab_rate *r,
 int ab_auth_secret_get(struct ab_db *db, const char *name, char **val, size_t *len);
 void ab_auth_secret_free(char *val, size_t len);
 
+/* ---- Below: the parts ab-auth itself (and ab-serve) build on. ---- */
+
+/* A key from the keys table; alg is bound to it. */
+struct ab_auth_key {
+	char kid[96];
+	char alg[8];                  /* "EdDSA" or "HS256" */
+	char status[8];               /* active, retired, verify */
+	unsigned char pub[32];        /* Ed25519 public key when has_pub */
+	int has_pub;
+	unsigned char secret[128];    /* Ed25519 seed (32) or HMAC key */
+	size_t seclen;                /* 0: verify-only */
+	int64_t created;
+};
+#define AB_AUTH_HMAC_MIN 32           /* RFC 7518 3.2: key >= hash size */
+
+/* The active signing key for alg (66 if none: run `ab-auth init`). */
+int ab_auth_key_active(struct ab_db *db, const char *alg, struct ab_auth_key *k);
+void ab_auth_key_wipe(struct ab_auth_key *k);
+/* RFC 7638 thumbprint of the key's JWK (base64url), the kid we give keys. */
+void ab_auth_key_thumbprint(const struct ab_auth_key *k, char out[64]);
+/* The JWS signature of input (base64url text, caller frees), and its check
+ * (1 valid, 0 not): Ed25519 or HMAC-SHA-256 by the key's alg, constant time. */
+char *ab_auth_jws_sign(const struct ab_auth_key *k, const char *input, size_t n);
+int ab_auth_jws_check(const struct ab_auth_key *k, const char *input, size_t n,
+		      const unsigned char *sig, size_t siglen);
+/* Issues a token for user `sub` (role, perms and token version read from the
+ * database) and records its jti; joins or opens a transaction. */
+int ab_auth_issue(struct ab_db *db, const char *sub, const char *aud,
+		  const char *alg, int64_t ttl_s, char **token);
+
+/* Argon2id limits for new password hashes: libsodium's interactive limits,
+ * or $AB_PWHASH_LIMITS ("min" for tests only, "interactive", "moderate"). */
+void ab_auth_pwlimits(unsigned long long *ops, size_t *mem);
+/* crypto_pwhash_str at those limits; 0 or 70 (out of memory). */
+int ab_auth_pwhash(char out[128], const char *pw, size_t len);
+/* 1 when the stored hash is weaker than the current limits (or not Argon2id). */
+int ab_auth_pw_weaker(const char *stored);
+
+/* The audit row hash: SHA-256(prev || each field length-prefixed). */
+void ab_auth_audit_hash(unsigned char out[32], const unsigned char prev[32],
+			int64_t seq, int64_t ts, const char *actor, const char *action,
+			const char *object, const char *detail);
+
+/* The 32-byte secrets key derived (Argon2id) from the master key; with
+ * create, sets up the derivation parameters on first use. 77 when the
+ * master key is missing or wrong, 66 when none was ever set up. */
+int ab_auth_master_key(struct ab_db *db, unsigned char key[32], int create);
+
 #endif
