@@ -22,7 +22,7 @@ AB_CFLAGS = $(CFLAGS) -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-Wall -Wextra -Wshadow -Wno-unused-parameter -Ilib \
 	-DAB_VERSION='"$(VERSION)"' -DAB_DATADIR='"$(DATADIR)/autobot"' -MMD -MP
 AB_LDFLAGS = $(LDFLAGS) -Wl,--as-needed
-LIBS = -ljq -lonig -lsqlite3 -lcurl -lsodium -lgsl -lopenblas -lm -lpthread
+LIBS = -ljq -lonig -lsqlite3 -lcurl -lsodium -lgsl -lopenblas -lmicrohttpd -lm -lpthread
 
 LIB_SRC  := $(sort $(wildcard lib/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
