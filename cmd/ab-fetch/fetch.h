@@ -16,6 +16,13 @@ struct fetch {
 	const char *tf;          /* -t, --timeframe */
 	const char *columns;     /* --columns */
 	int quiet;               /* -q: no records on stdout */
+	const char *base_url;    /* --base-url: replaces the exchange's host */
+	int64_t since, until;    /* --since, --until (ms) when has_since, has_until */
+	int has_since, has_until;
+	long long limit;         /* --limit, 0 if not given */
+	long long depth;         /* --depth, 0 if not given */
+	int resume, partial;     /* --resume, --partial */
+	const char *exchange_name; /* the EXCHANGE argument of the market commands */
 	/* positionals after the command */
 	char **args;
 	int nargs;
@@ -31,5 +38,12 @@ struct fetch {
 int fetch_open_db(struct fetch *f, int required);
 
 int fetch_csv(struct fetch *f);
+/* market.c: the exchange commands. */
+int fetch_candles(struct fetch *f);
+int fetch_ticker(struct fetch *f);
+int fetch_book(struct fetch *f);
+int fetch_trades(struct fetch *f);
+int fetch_markets(struct fetch *f);
+int fetch_exchanges(struct fetch *f);
 
 #endif

@@ -7,7 +7,8 @@
 #include "err.h"
 #include "fetch.h"
 
-enum { KEY_EXCHANGE = AB_KEY_FIRST_PROGRAM_KEY, KEY_SYMBOL, KEY_COLUMNS };
+enum { KEY_EXCHANGE = AB_KEY_FIRST_PROGRAM_KEY, KEY_SYMBOL, KEY_COLUMNS, KEY_SINCE, KEY_UNTIL,
+	KEY_LIMIT, KEY_RESUME, KEY_PARTIAL, KEY_DEPTH };
 
 static const struct ab_opt options[] = {
 	AB_OPT_DB,
@@ -16,6 +17,13 @@ static const struct ab_opt options[] = {
 	{"timeframe", 't', "TF", "the candle timeframe: 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M"},
 	{"columns", KEY_COLUMNS, "MAP", "csv: columns by name or number, e.g. ts=Date,volume=7"},
 	{"quiet", 'q', NULL, "store only; print no records"},
+	{"since", KEY_SINCE, "T", "candles, trades: from time T (ISO 8601 or epoch)"},
+	{"until", KEY_UNTIL, "T", "candles: up to time T, excluded (default: now)"},
+	{"limit", KEY_LIMIT, "N", "candles, trades: at most N records"},
+	{"resume", KEY_RESUME, NULL, "candles: start after the newest candle stored"},
+	{"partial", KEY_PARTIAL, NULL, "candles: also print the still-open last candle (never stored)"},
+	{"depth", KEY_DEPTH, "N", "book: N levels a side (default 100)"},
+	{"base-url", AB_KEY_BASE_URL, "URL", "replace the exchange's host, e.g. http://127.0.0.1:8080"},
 	{0},
 };
 
@@ -24,9 +32,16 @@ static const struct {
 	int (*run)(struct fetch *);
 } commands[] = {
 	{"csv", fetch_csv},
+	{"candles", fetch_candles},
+	{"ticker", fetch_ticker},
+	{"book", fetch_book},
+	{"trades", fetch_trades},
+	{"markets", fetch_markets},
+	{"exchanges", fetch_exchanges},
 };
 
-static const char *const command_names[] = {"csv", NULL};
+static const char *const command_names[] = {"csv", "candles", "ticker", "book", "trades",
+	"markets", "exchanges", NULL};
 
 int
 fetch_open_db(struct fetch *f, int required)
@@ -51,7 +66,13 @@ main(int argc, char **argv)
 	int key, code = 0;
 
 	ab_cli_init(&cli, "ab-fetch", argc, argv, options);
-	cli.usage = "csv [FILE...] --exchange NAME --symbol BASE/QUOTE -t TF [--columns MAP] [--db FILE] [-q]";
+	cli.usage = "csv [FILE...] --exchange NAME --symbol BASE/QUOTE -t TF [--columns MAP] [--db FILE] [-q]\n"
+		    "candles EXCHANGE SYMBOL -t TF [--since T] [--until T] [--limit N] [--resume] [--partial] [--db FILE]\n"
+		    "ticker EXCHANGE SYMBOL... [--db FILE]\n"
+		    "book EXCHANGE SYMBOL [--depth N] [--db FILE]\n"
+		    "trades EXCHANGE SYMBOL [--since T] [--limit N] [--db FILE]\n"
+		    "markets EXCHANGE [--db FILE]\n"
+		    "exchanges";
 	cli.description = "Reads market data and writes normalised JSON-lines records; with --db also\n"
 			  "stores them, idempotently.";
 	cli.commands = command_names;
@@ -73,10 +94,31 @@ main(int argc, char **argv)
 		case 't': f.tf = cli.arg; break;
 		case KEY_COLUMNS: f.columns = cli.arg; break;
 		case 'q': f.quiet = 1; break;
+		case KEY_SINCE:
+			if ((code = ab_cli_time(&cli, &f.since)))
+				goto done;
+			f.has_since = 1;
+			break;
+		case KEY_UNTIL:
+			if ((code = ab_cli_time(&cli, &f.until)))
+				goto done;
+			f.has_until = 1;
+			break;
+		case KEY_LIMIT:
+			if ((code = ab_cli_long(&cli, 1, 100000000, &f.limit)))
+				goto done;
+			break;
+		case KEY_DEPTH:
+			if ((code = ab_cli_long(&cli, 1, 5000, &f.depth)))
+				goto done;
+			break;
+		case KEY_RESUME: f.resume = 1; break;
+		case KEY_PARTIAL: f.partial = 1; break;
+		case AB_KEY_BASE_URL: f.base_url = cli.arg; break;
 		}
 	}
 	if (!cmd) {
-		code = ab_cli_usage_error(&cli, "no command given (one of: csv)");
+		code = ab_cli_usage_error(&cli, "no command given (one of: csv candles ticker book trades markets exchanges)");
 		goto done;
 	}
 	code = -1;
