@@ -78,6 +78,21 @@ ab_db_resolve_path(const char *path, char *buf, size_t n)
 	return 0;
 }
 
+/* Some statements get SQLITE_BUSY without the busy handler being called
+ * (switching to WAL while another process migrates a new file, WAL
+ * recovery): retry those for up to the busy timeout. */
+static int
+exec_patiently(struct ab_db *db, const char *sql, int timeout_ms)
+{
+	int rc, waited = 0;
+
+	while ((rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL)) == SQLITE_BUSY && waited < timeout_ms) {
+		sqlite3_sleep(10);
+		waited += 10;
+	}
+	return rc;
+}
+
 int
 ab_db_exec(struct ab_db *db, const char *sql)
 {
@@ -141,7 +156,10 @@ user_version(struct ab_db *db, int *v)
 
 	if (rc != SQLITE_OK)
 		return ab_db_fail(db, rc, "read schema version");
-	rc = sqlite3_step(st);
+	for (int waited = 0; (rc = sqlite3_step(st)) == SQLITE_BUSY && waited < db->busy_ms; waited += 10) {
+		sqlite3_reset(st);
+		sqlite3_sleep(10);
+	}
 	*v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : ab_db_fail(db, rc, "read schema version");
@@ -167,7 +185,7 @@ migrate(struct ab_db *db)
 		return 0;
 	if (v > ab_migrations_count)
 		return too_new(db, v);
-	rc = sqlite3_exec(db->h, "BEGIN EXCLUSIVE", NULL, NULL, NULL);
+	rc = exec_patiently(db, "BEGIN EXCLUSIVE", db->busy_ms);
 	if (rc != SQLITE_OK)
 		return ab_db_fail(db, rc, "lock for migration");
 	if ((code = user_version(db, &v)))
@@ -222,13 +240,18 @@ ab_db_open(const char *path, struct ab_db **out)
 		code = ab_db_fail(db, rc, "open");
 		goto fail;
 	}
+	int timeout = bt && atoi(bt) > 0 ? atoi(bt) : 60000;
+	db->busy_ms = timeout;
 	sqlite3_extended_result_codes(db->h, 0);
-	sqlite3_busy_timeout(db->h, bt && atoi(bt) > 0 ? atoi(bt) : 60000);
+	sqlite3_busy_timeout(db->h, timeout);
 	/* WAL lets readers and one writer work at once; NORMAL sync is durable
 	 * across application crashes, which is what cron jobs need. */
-	if ((code = ab_db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-				   "PRAGMA foreign_keys=ON;")))
+	rc = exec_patiently(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+			    "PRAGMA foreign_keys=ON;", timeout);
+	if (rc != SQLITE_OK) {
+		code = ab_db_fail(db, rc, "set WAL mode");
 		goto fail;
+	}
 	if ((code = migrate(db)))
 		goto fail;
 	*out = db;

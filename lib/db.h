@@ -20,6 +20,7 @@ struct ab_db {
 	sqlite3 *h;
 	char *path;
 	int in_tx;
+	int busy_ms;    /* the busy timeout */
 };
 
 int ab_db_open(const char *path, struct ab_db **out);
