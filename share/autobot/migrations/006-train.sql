@@ -1,0 +1,1 @@
+-- 006 train: the tables ab-train owns (see DESIGN.md).

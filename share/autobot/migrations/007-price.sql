@@ -1,0 +1,1 @@
+-- 007 price: the tables ab-price owns (see DESIGN.md).
