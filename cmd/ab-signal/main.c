@@ -1,0 +1,843 @@
+/* ab-signal: technical indicators, strategies and signals on candle streams. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "candle.h"
+#include "cli.h"
+#include "db.h"
+#include "err.h"
+#include "jsonl.h"
+#include "runs.h"
+#include "strategy.h"
+#include "timefmt.h"
+
+enum {
+	KEY_IND = AB_KEY_FIRST_PROGRAM_KEY, /* + enum ind_kind */
+	KEY_BUY = KEY_IND + IND_NKINDS, KEY_SELL, KEY_STRATEGY_FILE, KEY_FROM_DB, KEY_SINCE,
+	KEY_STORE, KEY_FAST, KEY_SLOW, KEY_SIGNAL, KEY_PERIOD, KEY_N, KEY_LOW, KEY_HIGH, KEY_K,
+};
+
+static const struct ab_opt options[] = {
+	{"sma", KEY_IND + IND_SMA, "N", "simple moving average of close: sma_N"},
+	{"ema", KEY_IND + IND_EMA, "N", "exponential moving average of close: ema_N"},
+	{"wma", KEY_IND + IND_WMA, "N", "weighted moving average of close: wma_N"},
+	{"rsi", KEY_IND + IND_RSI, "N", "relative strength index: rsi_N"},
+	{"macd", KEY_IND + IND_MACD, "F,S,G", "MACD: macd, macd_signal, macd_hist"},
+	{"bbands", KEY_IND + IND_BBANDS, "N,K", "Bollinger bands: bb_upper, bb_middle, bb_lower"},
+	{"atr", KEY_IND + IND_ATR, "N", "average true range: atr_N"},
+	{"adx", KEY_IND + IND_ADX, "N", "average directional index: adx_N"},
+	{"cci", KEY_IND + IND_CCI, "N", "commodity channel index: cci_N"},
+	{"willr", KEY_IND + IND_WILLR, "N", "Williams %R: willr_N"},
+	{"roc", KEY_IND + IND_ROC, "N", "rate of change in percent: roc_N"},
+	{"mfi", KEY_IND + IND_MFI, "N", "money flow index: mfi_N"},
+	{"stoch", KEY_IND + IND_STOCH, "K,KS,D", "slow stochastic: stoch_k, stoch_d"},
+	{"obv", KEY_IND + IND_OBV, NULL, "on-balance volume: obv"},
+	{"sar", KEY_IND + IND_SAR, "STEP,MAX", "parabolic SAR: sar"},
+	{"vwap", KEY_IND + IND_VWAP, NULL, "volume-weighted average price per UTC day: vwap"},
+	{"donchian", KEY_IND + IND_DONCHIAN, "N", "Donchian channel: donchian_upper, donchian_lower"},
+	{"keltner", KEY_IND + IND_KELTNER, "N,K", "Keltner channel: keltner_upper, keltner_middle, keltner_lower"},
+	{"buy", KEY_BUY, "JQ", "jq rule on each annotated candle ($prev: the one before): buy when true"},
+	{"sell", KEY_SELL, "JQ", "jq rule: sell when true"},
+	{"strategy-file", KEY_STRATEGY_FILE, "FILE", "a .jq strategy file defining buy and sell"},
+	{"fast", KEY_FAST, "N", "strategy: the fast period (sma-cross, ema-cross, macd-cross)"},
+	{"slow", KEY_SLOW, "N", "strategy: the slow period"},
+	{"signal", KEY_SIGNAL, "N", "strategy: the signal period (macd-cross)"},
+	{"period", KEY_PERIOD, "N", "strategy: the period (rsi-revert, bbands-revert)"},
+	{"low", KEY_LOW, "X", "strategy: the oversold level (rsi-revert, default 30)"},
+	{"high", KEY_HIGH, "X", "strategy: the overbought level (rsi-revert, default 70)"},
+	{"k", KEY_K, "K", "strategy: band width in deviations (bbands-revert, default 2)"},
+	{"n", KEY_N, "N", "strategy: channel length (donchian-breakout, default 20)"},
+	AB_OPT_DB,
+	{"from-db", KEY_FROM_DB, "EXCHANGE SYMBOL TF", "read the candles from the database, oldest first"},
+	{"since", KEY_SINCE, "TIME", "with --from-db: candles from this time on"},
+	{"store", KEY_STORE, NULL, "record the signals in the database's signals table"},
+	{0},
+};
+
+struct series {
+	char *key;          /* "exchange\0symbol\0tf" */
+	size_t klen;
+	long rows;
+	int64_t last_ts, tf_ms;
+	int tf_known;
+	char *state;
+	double *prev;       /* the previous row's values */
+	double prev_close;
+	int last_signal;
+	jv prev_rec;        /* the previous annotated candle, for $prev */
+};
+
+struct app {
+	struct ind *inds;
+	int ninds, nvals;
+	size_t state_size;
+	const char **skip;
+	int nskip;
+	double *vals;
+
+	struct strategy strat;
+	int have_strat;
+	struct rule buy, sell;
+	int have_buy, have_sell;
+	const char *rules_label;
+
+	struct series **map;
+	size_t cap, count;
+	struct series *last;
+	char *keybuf;
+	size_t keycap;
+	int64_t now;
+
+	struct ab_out out;
+	struct ab_db *db;
+	struct ab_run run;
+	sqlite3_stmt *store;
+	int64_t created;
+	long long nsignals;
+	char msg[1024];
+};
+
+/* ---- indicators ---- */
+
+static int
+add_ind(struct app *a, const struct ind *want)
+{
+	int later = 0;
+
+	for (int i = 0; i < a->ninds; i++) {
+		if (ind_same(&a->inds[i], want))
+			return i;
+		if (a->inds[i].kind == want->kind)
+			later = 1;
+	}
+	a->inds = ab_realloc(a->inds, (size_t)(a->ninds + 1) * sizeof *a->inds);
+	struct ind *ind = &a->inds[a->ninds];
+	*ind = *want;
+	memset(ind->name, 0, sizeof ind->name);
+	ind_name(ind, later);
+	ind->slot = a->nvals;
+	a->nvals += ind->nout;
+	ind->off = a->state_size;
+	a->state_size += (ind_state_size(ind) + 15) & ~(size_t)15;
+	return a->ninds++;
+}
+
+/* ---- series ---- */
+
+static uint64_t
+hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+static struct series *
+new_series(struct app *a, const char *key, size_t klen, const struct ab_candle *c)
+{
+	struct series *s = ab_calloc(1, sizeof *s);
+	char tf[32];
+
+	s->key = ab_malloc(klen);
+	memcpy(s->key, key, klen);
+	s->klen = klen;
+	s->state = ab_calloc(1, a->state_size ? a->state_size : 1);
+	for (int i = 0; i < a->ninds; i++)
+		ind_state_init(&a->inds[i], s->state + a->inds[i].off);
+	s->prev = ab_calloc((size_t)a->nvals + 1, sizeof *s->prev);
+	s->prev_rec = jv_null();
+	if (c->tf_len < sizeof tf) {
+		memcpy(tf, c->tf, c->tf_len);
+		tf[c->tf_len] = '\0';
+		s->tf_known = ab_tf_parse(tf, &s->tf_ms) == 0;
+	}
+	return s;
+}
+
+static void
+grow(struct app *a)
+{
+	size_t cap = a->cap ? a->cap * 2 : 64;
+	struct series **map = ab_calloc(cap, sizeof *map);
+
+	for (size_t i = 0; i < a->cap; i++)
+		if (a->map[i]) {
+			size_t j = hash(a->map[i]->key, a->map[i]->klen) & (cap - 1);
+			while (map[j])
+				j = (j + 1) & (cap - 1);
+			map[j] = a->map[i];
+		}
+	free(a->map);
+	a->map = map;
+	a->cap = cap;
+}
+
+static struct series *
+find_series(struct app *a, const struct ab_candle *c)
+{
+	size_t klen = c->exchange_len + c->symbol_len + c->tf_len + 2;
+	char *k;
+
+	if (klen > a->keycap) {
+		a->keycap = klen * 2;
+		a->keybuf = ab_realloc(a->keybuf, a->keycap);
+	}
+	k = a->keybuf;
+	memcpy(k, c->exchange, c->exchange_len);
+	k[c->exchange_len] = '\0';
+	memcpy(k + c->exchange_len + 1, c->symbol, c->symbol_len);
+	k[c->exchange_len + 1 + c->symbol_len] = '\0';
+	memcpy(k + c->exchange_len + c->symbol_len + 2, c->tf, c->tf_len);
+	if (a->last && a->last->klen == klen && memcmp(a->last->key, k, klen) == 0)
+		return a->last;
+	if (2 * (a->count + 1) > a->cap)
+		grow(a);
+	size_t j = hash(k, klen) & (a->cap - 1);
+	while (a->map[j]) {
+		if (a->map[j]->klen == klen && memcmp(a->map[j]->key, k, klen) == 0)
+			return a->last = a->map[j];
+		j = (j + 1) & (a->cap - 1);
+	}
+	a->map[j] = new_series(a, k, klen, c);
+	a->count++;
+	return a->last = a->map[j];
+}
+
+static void
+free_series(struct series *s)
+{
+	free(s->key);
+	free(s->state);
+	free(s->prev);
+	jv_free(s->prev_rec);
+	free(s);
+}
+
+/* ---- one candle ---- */
+
+static int
+is_closed(struct app *a, const struct series *s, int64_t ts)
+{
+	int64_t end;
+
+	if (!s->tf_known)
+		return 1;
+	end = s->tf_ms == AB_MS_MONTH ? ab_tf_next(AB_MS_MONTH, ts) : ts + s->tf_ms;
+	if (end <= a->now)
+		return 1;
+	a->now = ab_now_ms();
+	return end <= a->now;
+}
+
+static void
+begin_candle(struct ab_out *o, const struct ab_candle *c)
+{
+	ab_out_begin(o);
+	ab_out_kraw(o, "type", "\"candle\"", 8);
+	ab_out_kstrn(o, "exchange", c->exchange, c->exchange_len);
+	ab_out_kstrn(o, "symbol", c->symbol, c->symbol_len);
+	ab_out_kstrn(o, "tf", c->tf, c->tf_len);
+	ab_out_ktime(o, "ts", c->ts);
+	ab_out_knum(o, "open", c->open);
+	ab_out_knum(o, "high", c->high);
+	ab_out_knum(o, "low", c->low);
+	ab_out_knum(o, "close", c->close);
+	ab_out_knum(o, "volume", c->volume);
+}
+
+static int
+store_signal(struct app *a, const struct ab_candle *c, int sig, const char *label)
+{
+	sqlite3_stmt *st = a->store;
+	int rc;
+
+	sqlite3_bind_text(st, 1, c->exchange, (int)c->exchange_len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->symbol, (int)c->symbol_len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->tf, (int)c->tf_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, c->ts);
+	sqlite3_bind_text(st, 5, label, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, sig > 0 ? "buy" : "sell", -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 7, c->close);
+	if (a->run.id > 0)
+		sqlite3_bind_int64(st, 8, a->run.id);
+	else
+		sqlite3_bind_null(st, 8);
+	sqlite3_bind_int64(st, 9, a->created);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return ab_db_fail(a->db, rc, "storing a signal");
+	a->nsignals++;
+	return 0;
+}
+
+/* Annotates one candle: rec is its parsed record (NULL when it comes from the
+ * database). where/line locate it for messages. */
+static int
+candle(struct app *a, const struct ab_jrec *rec, const struct ab_candle *c, const char *where, long line)
+{
+	struct ab_out *o = &a->out;
+	struct series *s = find_series(a, c);
+	struct bar b = {c->open, c->high, c->low, c->close, c->volume, c->ts};
+	double *v = a->vals;
+	size_t start = 0;
+	int sig = 0, code;
+	const char *label = NULL;
+
+	if (!is_closed(a, s, c->ts)) {
+		/* Still forming: it must not enter any state, and no signal is
+		 * ever decided on it. */
+		if (rec)
+			ab_out_jrec(o, rec);
+		else {
+			begin_candle(o, c);
+			ab_out_end(o);
+		}
+		return 0;
+	}
+	if (s->rows > 0 && c->ts <= s->last_ts) {
+		char t[AB_TIME_MAX];
+		ab_time_format(c->ts, t);
+		return ab_err_at(AB_EDATA, where, line,
+				 "candle \"%s\" of %.*s %.*s %.*s is not after the one before it", t,
+				 (int)c->exchange_len, c->exchange, (int)c->symbol_len, c->symbol,
+				 (int)c->tf_len, c->tf);
+	}
+	for (int i = 0; i < a->ninds; i++) {
+		const struct ind *ind = &a->inds[i];
+		ind_update(ind, s->state + ind->off, &b, s->rows, v + ind->slot);
+	}
+	if (a->have_strat)
+		sig = strat_decide(&a->strat, v, s->prev, c->close, s->prev_close, s->rows > 0,
+				   &s->last_signal);
+	if (sig)
+		label = a->strat.label;
+
+	if (a->have_buy || a->have_sell) {
+		/* The record is built in place so jq can read it: make sure it
+		 * cannot be flushed half-way. */
+		size_t need = (rec ? rec->len : 256) + (size_t)a->nvals * 96 + 64;
+		for (int i = 0; i < a->ninds; i++)
+			for (int j = 0; j < a->inds[i].nout; j++)
+				need += strlen(a->inds[i].name[j]);
+		if (o->cap - o->len < need)
+			ab_out_flush(o);
+		if (o->cap < need) {
+			o->buf = ab_realloc(o->buf, need);
+			o->cap = need;
+		}
+		start = o->len;
+	}
+	if (rec)
+		ab_out_begin_from(o, rec, a->skip, a->nskip);
+	else
+		begin_candle(o, c);
+	for (int i = 0; i < a->ninds; i++) {
+		const struct ind *ind = &a->inds[i];
+		for (int j = 0; j < ind->nout; j++)
+			ab_out_knum(o, ind->name[j], v[ind->slot + j]);
+	}
+	if (a->have_buy || a->have_sell) {
+		jv cur;
+		int fb = 0, fs = 0;
+
+		o->buf[o->len] = '}';
+		cur = jv_parse_sized(o->buf + start, (int)(o->len + 1 - start));
+		if (!jv_is_valid(cur)) {
+			jv_free(cur);
+			return ab_err_at(AB_ESOFTWARE, where, line, "cannot read back the annotated candle");
+		}
+		if (a->have_buy && (fb = rule_eval(&a->buy, cur, s->prev_rec, a->msg, sizeof a->msg)) < 0)
+			goto jq_error;
+		if (a->have_sell && (fs = rule_eval(&a->sell, cur, s->prev_rec, a->msg, sizeof a->msg)) < 0)
+			goto jq_error;
+		if (fb != fs) { /* both firing cancel out */
+			sig = fb ? 1 : -1;
+			label = a->rules_label;
+		}
+		if (sig)
+			cur = jv_object_set(cur, jv_string("signal"), jv_string(sig > 0 ? "buy" : "sell"));
+		jv_free(s->prev_rec);
+		s->prev_rec = cur;
+		goto jq_done;
+jq_error:
+		jv_free(cur);
+		return ab_err_at(AB_EDATA, where, line, "%s", a->msg);
+	}
+jq_done:
+	if (sig)
+		ab_out_kraw(o, "signal", sig > 0 ? "\"buy\"" : "\"sell\"", sig > 0 ? 5 : 6);
+	ab_out_end(o);
+	if (sig && a->store && (code = store_signal(a, c, sig, label)))
+		return code;
+	memcpy(s->prev, v, (size_t)a->nvals * sizeof *v);
+	s->prev_close = c->close;
+	s->last_ts = c->ts;
+	s->rows++;
+	return 0;
+}
+
+static int
+run_lines(struct app *a, char **files, int nfiles)
+{
+	struct ab_lines in;
+	struct ab_jrec rec;
+	struct ab_candle c;
+	const char *line;
+	size_t len;
+	int r, code = 0;
+
+	ab_lines_init(&in, files, nfiles);
+	ab_jrec_init(&rec);
+	while (!ab_out_failed(&a->out) && (r = ab_lines_next(&in, &line, &len)) > 0) {
+		if (len == 0)
+			continue;
+		a->run.records_in++;
+		if (ab_jrec_parse(&rec, line, len)) {
+			code = ab_err_at(AB_EDATA, in.name, in.lineno, "%s", rec.err);
+			break;
+		}
+		r = ab_candle_from_jrec(&rec, &c, a->msg, sizeof a->msg);
+		if (r < 0) {
+			code = ab_err_at(AB_EDATA, in.name, in.lineno, "%s", a->msg);
+			break;
+		}
+		if (r == 1) {
+			ab_out_jrec(&a->out, &rec);
+			continue;
+		}
+		if ((code = candle(a, &rec, &c, in.name, in.lineno)))
+			break;
+	}
+	if (!code && r < 0)
+		code = in.status;
+	ab_jrec_free(&rec);
+	ab_lines_free(&in);
+	return code;
+}
+
+static int
+run_db(struct app *a, const char *const from[3], int64_t since)
+{
+	sqlite3_stmt *st;
+	struct ab_candle c = {0};
+	int rc, code;
+	char where[64];
+
+	if ((code = ab_db_prepare(a->db,
+			"SELECT ts, open, high, low, close, volume FROM candles "
+			"WHERE exchange = ?1 AND symbol = ?2 AND tf = ?3 AND ts >= ?4 ORDER BY ts", &st)))
+		return code;
+	sqlite3_bind_text(st, 1, from[0], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, from[1], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, from[2], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, since);
+	c.exchange = from[0];
+	c.exchange_len = strlen(from[0]);
+	c.symbol = from[1];
+	c.symbol_len = strlen(from[1]);
+	c.tf = from[2];
+	c.tf_len = strlen(from[2]);
+	snprintf(where, sizeof where, "%s", a->db->path);
+	while (!ab_out_failed(&a->out) && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		c.ts = sqlite3_column_int64(st, 0);
+		c.open = sqlite3_column_double(st, 1);
+		c.high = sqlite3_column_double(st, 2);
+		c.low = sqlite3_column_double(st, 3);
+		c.close = sqlite3_column_double(st, 4);
+		c.volume = sqlite3_column_double(st, 5);
+		a->run.records_in++;
+		if ((code = candle(a, NULL, &c, where, (long)a->run.records_in)))
+			break;
+	}
+	if (!code && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		code = ab_db_fail(a->db, rc, "reading candles");
+	sqlite3_finalize(st);
+	return code;
+}
+
+/* ---- strategy files ---- */
+
+static char *
+read_file(const char *path, int *code)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if (!f) {
+		*code = ab_err(errno == ENOENT ? AB_ENOINPUT : AB_EIO, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	do {
+		if (cap - len < 4096)
+			buf = ab_realloc(buf, cap = cap * 2 + 8192);
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+	} while (n > 0);
+	if (ferror(f)) {
+		*code = ab_err(AB_EIO, "%s: read error", path);
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Finds NAME.jq in $AB_STRATEGY_PATH (colon-separated), next to the program
+ * (../share/autobot/strategies), then in the installed data folder. */
+static char *
+find_strategy_file(const char *name)
+{
+	char path[2 * PATH_MAX], exe[PATH_MAX];
+	const char *env = getenv("AB_STRATEGY_PATH");
+	ssize_t n;
+
+	if (strchr(name, '/'))
+		return NULL;
+	if (env && *env) {
+		char *dirs = ab_strdup(env), *save = NULL;
+		for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+			snprintf(path, sizeof path, "%s/%s.jq", d, name);
+			if (access(path, R_OK) == 0) {
+				free(dirs);
+				return ab_strdup(path);
+			}
+		}
+		free(dirs);
+	}
+	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(path, sizeof path, "%s/../share/autobot/strategies/%s.jq", exe, name);
+			if (access(path, R_OK) == 0)
+				return ab_strdup(path);
+		}
+	}
+	snprintf(path, sizeof path, "%s/strategies/%s.jq", AB_DATADIR, name);
+	if (access(path, R_OK) == 0)
+		return ab_strdup(path);
+	return NULL;
+}
+
+static int parse_ind_arg(struct app *a, enum ind_kind kind, const char *arg, const char *where);
+
+/* A strategy file holds jq definitions of `buy` and `sell` (either may be
+ * missing) and may ask for indicators on lines "# ab-signal: --rsi 14 ...". */
+static int
+load_strategy_file(struct app *a, const char *path, char **texts)
+{
+	int code = 0;
+	char *src = read_file(path, &code), *p;
+	const char *base;
+	size_t blen;
+
+	if (!src)
+		return code;
+	for (p = src; *p; ) {
+		char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+		if (strncmp(p, "# ab-signal:", 12) == 0) {
+			char *l = ab_strndup(p + 12, n - 12), *save = NULL;
+			for (char *w = strtok_r(l, " \t", &save); w && !code; w = strtok_r(NULL, " \t", &save)) {
+				int k;
+				for (k = 0; k < IND_NKINDS; k++)
+					if (w[0] == '-' && w[1] == '-' && strcmp(w + 2, ind_kinds[k].option) == 0)
+						break;
+				if (k == IND_NKINDS) {
+					code = ab_err(AB_EUSAGE, "%s: \"%s\" is not an indicator option", path, w);
+					break;
+				}
+				const char *arg = NULL;
+				if (ind_kinds[k].args && !(arg = strtok_r(NULL, " \t", &save))) {
+					code = ab_err(AB_EUSAGE, "%s: --%s needs %s", path, w + 2, ind_kinds[k].args);
+					break;
+				}
+				code = parse_ind_arg(a, (enum ind_kind)k, arg, path);
+			}
+			free(l);
+		}
+		p += n + (eol != NULL);
+	}
+	if (code) {
+		free(src);
+		return code;
+	}
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	blen = strlen(base);
+	if (blen > 3 && strcmp(base + blen - 3, ".jq") == 0)
+		blen -= 3;
+	a->rules_label = ab_strndup(base, blen);
+	for (int i = 0; i < 2; i++) {
+		const char *fn = i == 0 ? "buy" : "sell";
+		size_t n = strlen(src) + 32;
+		texts[i] = ab_malloc(n);
+		/* A file that does not define one of them never fires it. */
+		snprintf(texts[i], n, "def %s: false;\n%s\n%s", fn, src, fn);
+	}
+	free(src);
+	return 0;
+}
+
+static int
+parse_ind_arg(struct app *a, enum ind_kind kind, const char *arg, const char *where)
+{
+	struct ind ind;
+
+	if (ind_parse(&ind, kind, arg ? arg : "", a->msg, sizeof a->msg))
+		return ab_err(AB_EUSAGE, "%s%s%s", where ? where : "", where ? ": " : "", a->msg);
+	add_ind(a, &ind);
+	return 0;
+}
+
+static int
+open_db(struct app *a, const char *path, int argc, char **argv)
+{
+	int code;
+
+	if ((code = ab_db_open(path, &a->db)))
+		return code;
+	ab_runs_start(&a->run, a->db, "ab-signal", argc, argv);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ab_cli cli;
+	struct app a = {0};
+	struct strat_opts so = {0};
+	const char *db_path = NULL, *strat_name = NULL, *strategy_file = NULL;
+	const char *buy_text = NULL, *sell_text = NULL;
+	const char *from[3] = {NULL, NULL, NULL};
+	char *file_texts[2] = {NULL, NULL}, *file_path = NULL;
+	char **files = ab_calloc((size_t)argc, sizeof *files);
+	int nfiles = 0, key, code = 0, want_strat_name = 0, store = 0, have_since = 0;
+	int64_t since = INT64_MIN;
+	long long l;
+	double d;
+
+	ab_cli_init(&cli, "ab-signal", argc, argv, options);
+	cli.usage = "[INDICATOR OPTIONS...] [strategy NAME [OPTIONS]] [--buy JQ] [--sell JQ] [FILE...]\n"
+		    "[INDICATOR OPTIONS...] [--strategy-file FILE] [FILE...]\n"
+		    "... --from-db EXCHANGE SYMBOL TF [--since TIME] [--store] [--db FILE]";
+	cli.description = "Reads candle records and writes each back with indicator fields (TA-Lib's\n"
+			  "values) and, with a strategy or jq rules, \"signal\":\"buy\"|\"sell\".";
+	static const char *const commands[] = {"strategy", NULL};
+	cli.commands = commands;
+	while ((key = ab_cli_next(&cli)) != AB_CLI_END) {
+		if (key == AB_CLI_EXIT) {
+			code = cli.status;
+			goto done;
+		}
+		if (key >= KEY_IND && key < KEY_IND + IND_NKINDS) {
+			if ((code = parse_ind_arg(&a, (enum ind_kind)(key - KEY_IND), cli.arg, NULL))) {
+				fprintf(stderr, "ab-signal: try 'ab-signal --help'\n");
+				goto done;
+			}
+			continue;
+		}
+		switch (key) {
+		case 0:
+			if (want_strat_name) {
+				strat_name = cli.arg;
+				want_strat_name = 0;
+			} else if (!strat_name && nfiles == 0 && strcmp(cli.arg, "strategy") == 0) {
+				want_strat_name = 1;
+			} else {
+				files[nfiles++] = (char *)cli.arg;
+			}
+			break;
+		case KEY_BUY: buy_text = cli.arg; break;
+		case KEY_SELL: sell_text = cli.arg; break;
+		case KEY_STRATEGY_FILE: strategy_file = cli.arg; break;
+		case AB_KEY_DB: db_path = cli.arg; break;
+		case KEY_STORE: store = 1; break;
+		case KEY_FROM_DB:
+			from[0] = cli.arg;
+			if (cli.i + 2 > argc) {
+				code = ab_cli_usage_error(&cli, "--from-db needs EXCHANGE SYMBOL TF");
+				goto done;
+			}
+			from[1] = argv[cli.i++];
+			from[2] = argv[cli.i++];
+			break;
+		case KEY_SINCE:
+			if ((code = ab_cli_time(&cli, &since)))
+				goto done;
+			have_since = 1;
+			break;
+		case KEY_FAST: case KEY_SLOW: case KEY_SIGNAL: case KEY_PERIOD: case KEY_N:
+			if ((code = ab_cli_long(&cli, 1, 100000, &l)))
+				goto done;
+			if (key == KEY_FAST) so.fast = l, so.given |= STO_FAST;
+			if (key == KEY_SLOW) so.slow = l, so.given |= STO_SLOW;
+			if (key == KEY_SIGNAL) so.signal = l, so.given |= STO_SIGNAL;
+			if (key == KEY_PERIOD) so.period = l, so.given |= STO_PERIOD;
+			if (key == KEY_N) so.n = l, so.given |= STO_N;
+			break;
+		case KEY_LOW: case KEY_HIGH: case KEY_K:
+			if ((code = ab_cli_double(&cli, 0, 1e6, &d)))
+				goto done;
+			if (key == KEY_LOW) so.low = d, so.given |= STO_LOW;
+			if (key == KEY_HIGH) so.high = d, so.given |= STO_HIGH;
+			if (key == KEY_K) so.k = d, so.given |= STO_K;
+			break;
+		}
+	}
+	if (want_strat_name) {
+		code = ab_cli_usage_error(&cli, "strategy needs a NAME (one of: sma-cross ema-cross macd-cross "
+					  "rsi-revert bbands-revert donchian-breakout, or a strategy file's name)");
+		goto done;
+	}
+	if (so.given && !strat_name) {
+		code = ab_cli_usage_error(&cli, "strategy options need 'strategy NAME'");
+		goto done;
+	}
+	if (have_since && !from[0]) {
+		code = ab_cli_usage_error(&cli, "--since needs --from-db");
+		goto done;
+	}
+	if (from[0] && nfiles) {
+		code = ab_cli_usage_error(&cli, "--from-db reads no files");
+		goto done;
+	}
+	if (strat_name) {
+		enum strat_kind k = strat_lookup(strat_name);
+		if (k != ST_NONE) {
+			if ((code = strat_setup(&a.strat, k, &so)))
+				goto done;
+			a.have_strat = 1;
+		} else if (so.given) {
+			code = ab_cli_usage_error(&cli, "\"%s\" is not a built-in strategy: it takes no options",
+						  strat_name);
+			goto done;
+		} else if (!(file_path = find_strategy_file(strat_name))) {
+			code = ab_cli_usage_error(&cli, "no strategy \"%s\" (built-ins: sma-cross ema-cross "
+						  "macd-cross rsi-revert bbands-revert donchian-breakout)", strat_name);
+			goto done;
+		}
+	}
+	if (strategy_file || file_path) {
+		if (strategy_file && file_path) {
+			code = ab_cli_usage_error(&cli, "give either a strategy file or 'strategy NAME' of a file");
+			goto done;
+		}
+		if (buy_text || sell_text) {
+			code = ab_cli_usage_error(&cli, "a strategy file replaces --buy and --sell");
+			goto done;
+		}
+		if ((code = load_strategy_file(&a, strategy_file ? strategy_file : file_path, file_texts)))
+			goto done;
+		buy_text = file_texts[0];
+		sell_text = file_texts[1];
+	} else if (buy_text || sell_text) {
+		a.rules_label = ab_strdup("jq");
+	}
+	if (a.have_strat) {
+		int first = -1;
+		for (int i = 0; i < a.strat.nneed; i++) {
+			int at = add_ind(&a, &a.strat.need[i]);
+			if (i == 0)
+				first = at;
+			else
+				a.strat.b = a.inds[at].slot;
+		}
+		a.strat.a = a.inds[first].slot;
+		if (a.strat.kind == ST_MACD_CROSS)
+			a.strat.b = a.strat.a + 1;
+		else if (a.strat.kind == ST_BBANDS_REVERT)
+			a.strat.b = a.strat.a + 2;
+		else if (a.strat.kind == ST_DONCHIAN_BREAKOUT)
+			a.strat.b = a.strat.a + 1;
+	}
+	if (buy_text && (code = rule_compile(&a.buy, strategy_file || file_path ? "buy" : "--buy", buy_text)))
+		goto done;
+	a.have_buy = buy_text != NULL;
+	if (sell_text && (code = rule_compile(&a.sell, strategy_file || file_path ? "sell" : "--sell", sell_text)))
+		goto done;
+	a.have_sell = sell_text != NULL;
+	if (store && !a.have_strat && !a.have_buy && !a.have_sell) {
+		code = ab_cli_usage_error(&cli, "--store needs a strategy or --buy/--sell rules");
+		goto done;
+	}
+
+	/* A re-annotated stream gets its fields replaced, not repeated. */
+	a.skip = ab_calloc((size_t)a.nvals + 1, sizeof *a.skip);
+	for (int i = 0; i < a.ninds; i++)
+		for (int j = 0; j < a.inds[i].nout; j++)
+			a.skip[a.nskip++] = a.inds[i].name[j];
+	if (a.have_strat || a.have_buy || a.have_sell)
+		a.skip[a.nskip++] = "signal";
+	a.vals = ab_calloc((size_t)a.nvals + 1, sizeof *a.vals);
+	a.now = ab_now_ms();
+	a.created = a.now;
+
+	if (from[0] || store || db_path) {
+		if ((code = open_db(&a, db_path, argc, argv)))
+			goto done;
+	}
+	if (store) {
+		if ((code = ab_db_prepare(a.db,
+				"INSERT INTO signals(exchange, symbol, tf, ts, strategy, signal, price, run_id, created) "
+				"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+				"ON CONFLICT(exchange, symbol, tf, ts, strategy) DO UPDATE SET "
+				"signal = excluded.signal, price = excluded.price, run_id = excluded.run_id, "
+				"created = excluded.created", &a.store)))
+			goto finish;
+		if ((code = ab_db_begin(a.db)))
+			goto finish;
+	}
+	ab_out_init(&a.out, 1, "stdout");
+	code = from[0] ? run_db(&a, from, since) : run_lines(&a, files, nfiles);
+	a.run.records_out = a.out.records;
+	{
+		int wcode = ab_out_close(&a.out);
+		if (!code)
+			code = wcode;
+	}
+	if (store) {
+		if (!code)
+			code = ab_db_commit(a.db);
+		else
+			ab_db_rollback(a.db);
+	}
+finish:
+	if (a.store)
+		sqlite3_finalize(a.store);
+	if (a.db) {
+		ab_runs_finish(&a.run, code);
+		ab_db_close(a.db);
+	}
+done:
+	for (size_t i = 0; i < a.cap; i++)
+		if (a.map[i])
+			free_series(a.map[i]);
+	free(a.map);
+	free(a.keybuf);
+	for (int i = 0; i < a.ninds; i++)
+		ind_free(&a.inds[i]);
+	free(a.inds);
+	free(a.skip);
+	free(a.vals);
+	rule_free(&a.buy);
+	rule_free(&a.sell);
+	free((char *)a.rules_label);
+	free(file_texts[0]);
+	free(file_texts[1]);
+	free(file_path);
+	free(files);
+	return code;
+}
