@@ -93,6 +93,19 @@ bench: deps all
 demo: deps all
 	@AB_BIN=$(abspath $(BIN)) scripts/demo
 
+# libFuzzer harnesses (clang), each run for FUZZ_SECONDS with the fixtures as
+# seed corpus; findings are written to build-fuzz/ and fail the target.
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_CFLAGS = -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib \
+	-DAB_VERSION='"$(VERSION)"' -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(BUILD)/gen/migrations.c
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(BUILD)/gen/migrations.c $(LIBS)
+fuzz: deps $(FUZZ_BINS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz $(FUZZ_BINS)
+
 lint-man:
 	@for m in man/*.[17]; do mandoc -Tlint -W warning $$m || exit 1; done
 
