@@ -585,10 +585,6 @@ ab_auth_verify(struct ab_db *db, const char *token, const char *aud, int leeway_
 		code = reject(why, whylen, "header: unsupported \"%s\"", jv_member(h, "crit") ? "crit" : "b64");
 		goto done;
 	}
-	if (!c->typ || !typ_ok(c->typ)) {
-		code = reject(why, whylen, "header: typ must be \"%s\"", AB_AUTH_TYP);
-		goto done;
-	}
 	if (c->kid && (strlen(c->kid) == 0 || strlen(c->kid) > 90)) {
 		code = reject(why, whylen, "header: bad \"kid\"");
 		goto done;
@@ -603,6 +599,11 @@ ab_auth_verify(struct ab_db *db, const char *token, const char *aud, int leeway_
 		}
 	if (!ok) {
 		code = reject(why, whylen, "bad signature");
+		goto done;
+	}
+	/* Explicit typing (RFC 8725 3.11): only access tokens are accepted. */
+	if (!c->typ || !typ_ok(c->typ)) {
+		code = reject(why, whylen, "header: typ must be \"%s\"", AB_AUTH_TYP);
 		goto done;
 	}
 	if (json_object((const char *)pay, plen, &cl, &jwhy)) {
