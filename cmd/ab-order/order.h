@@ -1,0 +1,157 @@
+/* order.h: what ab-order's commands share: options, the fill/risk engine, output.
+ *
+ * The engine (engine.c) is the one place where sizing, fees, slippage, stops
+ * and risk limits are decided; backtest, paper and live all drive it, so the
+ * rules cannot differ between them. Times are int64 ms since the epoch.
+ */
+#ifndef AB_ORDER_H
+#define AB_ORDER_H
+
+#include <stdint.h>
+
+#include "candle.h"
+#include "db.h"
+#include "jsonl.h"
+#include "runs.h"
+
+enum size_kind { SIZE_FRACTION, SIZE_QTY, SIZE_NOTIONAL, SIZE_RISK };
+
+struct eng_cfg {
+	double cash;             /* starting cash (quote currency) */
+	double fee;              /* fee rate per fill, on notional */
+	double slip;             /* slippage as a fraction (bps / 1e4) */
+	enum size_kind size;
+	double size_a;           /* F, Q, N or R */
+	double size_k;           /* risk: stop distance in ATRs */
+	char atr_field[32];      /* risk: the candle field holding the ATR */
+	double lot;              /* units are a multiple of this (0: any) */
+	double tick;             /* paper/live: prices rounded to this (0: none) */
+	double min_qty, min_notional;
+	int allow_short;
+	double stop_loss, take_profit, trailing; /* percent, 0: off */
+	/* risk limits; 0: off */
+	double max_position;       /* units */
+	double max_order_notional; /* quote currency */
+	int max_open_orders;
+	double max_daily_loss;     /* quote currency */
+	double max_drawdown;       /* fraction of peak equity */
+};
+
+/* One cash balance shared by the engines that trade against it. */
+struct engine;
+struct account {
+	double cash, fees;
+	double peak;            /* highest marked equity */
+	int64_t day;            /* UTC day of the last mark */
+	double day_start;       /* equity at the start of that day */
+	int halted;             /* kill switch: no orders at all */
+	int reduce_only;        /* drawdown limit hit: exits only */
+	int open_orders;        /* orders placed and not yet done */
+	struct engine *engines; /* the positions it holds, marked at last close */
+};
+
+enum { SIDE_BUY = 1, SIDE_SELL = -1 };
+
+/* An order the engine decided on: what to send, or why it was refused. */
+struct eng_order {
+	int side;
+	double qty;
+	int64_t signal_ts;      /* the candle whose close decided it */
+	int entry;              /* increases exposure */
+	double stop_dist;       /* risk sizing: stop distance in price */
+	const char *reject;     /* NULL, or why it is refused */
+};
+
+/* A fill the engine applied, for output and storage. */
+struct eng_fill {
+	int64_t ts;
+	int side;
+	double qty, price, fee, cash_after, position_after, pnl;
+	const char *reason;     /* signal, stop-loss, take-profit, trailing-stop */
+};
+
+struct engine {
+	const struct eng_cfg *cfg;
+	struct account *acct;
+	struct engine *next;    /* the account's next engine */
+	char exchange[32], symbol[40], tf[8];
+	double pos;             /* signed units */
+	double avg;             /* average entry price */
+	double stop, take;      /* levels, 0: none */
+	double extreme;         /* best price since entry, for the trailing stop */
+	double last_close;
+	int64_t last_ts;
+	struct eng_order pending; /* decided, fills at the next open (qty 0: none) */
+	int has_pending;
+	/* round trips */
+	double trade_pnl;       /* net PnL of the open trade so far (fees included) */
+	long long trades, wins;
+	double gross_profit, gross_loss, realized;
+};
+
+/* cash plus every engine's position at its last close */
+double acct_equity(const struct account *a);
+void eng_init(struct engine *e, const struct eng_cfg *cfg, struct account *a);
+/* Rounds qty down to the lot (and to its decimals). */
+double eng_round_lot(const struct eng_cfg *cfg, double qty);
+double eng_round_tick(const struct eng_cfg *cfg, double price, int side);
+/* Decides the order for a signal ("buy"/"sell") at candle c's close. Returns 0
+ * when the signal asks for nothing (buy when long, ...), 1 with *o filled
+ * (o->reject set when a rule refuses it). atr is the candle's ATR (or NaN). */
+int eng_decide(struct engine *e, const struct ab_candle *c, int side, double atr,
+	       struct eng_order *o);
+/* Re-checks an order against the limits at its fill price; NULL or why not. */
+const char *eng_check_fill(struct engine *e, const struct eng_order *o, double price);
+/* Applies a fill of qty at price (fee charged here); sets stops on entries. */
+void eng_apply(struct engine *e, int side, double qty, double price, int64_t ts,
+	       const char *reason, double stop_dist, struct eng_fill *f);
+/* The price a market order of side fills at from a reference price. */
+double eng_slipped(const struct engine *e, double price, int side);
+/* Stops inside candle c: 1 with the exit's side/qty/price/reason when one
+ * triggers, else 0. Call after the open's fills; updates the trailing mark. */
+int eng_stops(struct engine *e, const struct ab_candle *c, int *side, double *qty,
+	      double *price, const char **reason);
+/* Marks the account at candle c's close (equity, peak, day, limits). */
+void eng_mark(struct engine *e, const struct ab_candle *c);
+
+/* Options shared by the commands. */
+struct order_ctx {
+	const char *db_path, *name, *exchange, *base_url, *since;
+	int equity_out, open_only;
+	struct eng_cfg cfg;
+	char **args;
+	int nargs;
+	struct ab_out out;
+	struct ab_db *db;
+	struct ab_run run;
+	int argc;
+	char **argv;
+};
+
+int order_open_db(struct order_ctx *x, int required);
+/* "fraction=F", "qty=Q", "notional=N", "risk=R,atr=N[,k=K]" into cfg. */
+int order_parse_size(struct eng_cfg *cfg, const char *spec);
+/* The signal in a candle record: SIDE_BUY, SIDE_SELL or 0. */
+int order_signal(struct ab_jrec *rec);
+void order_out_fill(struct ab_out *o, const struct engine *e, const struct eng_fill *f,
+		    const char *client_id);
+void order_out_reject(struct ab_out *o, const struct engine *e, int64_t ts,
+		      const struct eng_order *ord, const char *client_id);
+/* Deterministic client order id for (portfolio, exchange, symbol, signal ts, side). */
+void order_client_id(char out[40], const char *portfolio, const char *exchange,
+		     const char *symbol, int64_t ts, int side);
+const char *order_side_name(int side);
+
+int cmd_backtest(struct order_ctx *x);
+int cmd_paper(struct order_ctx *x);
+int cmd_live(struct order_ctx *x);
+int cmd_sync(struct order_ctx *x);
+int cmd_orders(struct order_ctx *x);
+int cmd_fills(struct order_ctx *x);
+int cmd_positions(struct order_ctx *x);
+int cmd_pnl(struct order_ctx *x);
+int cmd_cancel(struct order_ctx *x);
+int cmd_halt(struct order_ctx *x);
+int cmd_resume(struct order_ctx *x);
+
+#endif
