@@ -161,7 +161,7 @@ cmd_backtest(struct order_ctx *x)
 	if (x->db && (code = store_open(x, &s)))
 		goto done;
 	acct.cash = x->cfg.cash;
-	acct.peak = x->cfg.cash;
+	acct.peak = acct.marked = x->cfg.cash;
 	acct.day = INT64_MIN;
 	eng_init(&e, &x->cfg, &acct);
 	st.prev = st.peak = x->cfg.cash;

@@ -311,11 +311,12 @@ eng_mark(struct engine *e, const struct ab_candle *c)
 	if (day != a->day) {
 		/* The day's loss is measured from the last equity of the day before. */
 		a->day = day;
-		a->day_start = acct_equity(a);
+		a->day_start = a->marked;
 	}
 	set_mark(e, e->pos, c->close);
 	e->last_ts = c->ts;
 	double eq = acct_equity(a);
+	a->marked = eq;
 	if (eq > a->peak)
 		a->peak = eq;
 	if (e->cfg->max_drawdown > 0 && a->peak > 0 &&

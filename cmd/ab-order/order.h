@@ -42,6 +42,7 @@ struct engine;
 struct account {
 	double cash, fees;
 	double peak;            /* highest marked equity */
+	double marked;          /* equity at the last close marked */
 	int64_t day;            /* UTC day of the last mark */
 	double day_start;       /* equity at the start of that day */
 	int halted;             /* kill switch: no orders at all */
