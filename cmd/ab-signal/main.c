@@ -78,6 +78,9 @@ struct app {
 	size_t state_size;
 	const char **skip;
 	int nskip;
+	unsigned char skip_hint[64][32]; /* [key length][first byte / 8]: bit set if a skip name may match */
+	char **keytext;  /* ,"name": per value, written as is */
+	size_t *keylen;
 	double *vals;
 
 	struct strategy strat;
@@ -222,6 +225,25 @@ free_series(struct series *s)
 
 /* ---- one candle ---- */
 
+/* True when rec holds one of the fields this run writes: only then does
+ * ab_out_begin_from need the (slower) skip list. */
+static int
+needs_skip(const struct app *a, const struct ab_jrec *rec)
+{
+	for (int i = 0; i < rec->n; i++) {
+		const struct ab_jfield *f = &rec->f[i];
+		unsigned char c = f->klen ? (unsigned char)f->key[0] : 0;
+		if (f->escaped)
+			return 1;
+		if (f->klen < 64 && !(a->skip_hint[f->klen][c >> 3] & (1u << (c & 7))))
+			continue;
+		for (int k = 0; k < a->nskip; k++)
+			if (strlen(a->skip[k]) == f->klen && memcmp(a->skip[k], f->key, f->klen) == 0)
+				return 1;
+	}
+	return 0;
+}
+
 static int
 is_closed(struct app *a, const struct series *s, int64_t ts)
 {
@@ -336,14 +358,15 @@ candle(struct app *a, const struct ab_jrec *rec, const struct ab_candle *c, cons
 		start = o->len;
 	}
 	if (rec)
-		ab_out_begin_from(o, rec, a->skip, a->nskip);
+		ab_out_begin_from(o, rec, a->skip, needs_skip(a, rec) ? a->nskip : 0);
 	else
 		begin_candle(o, c);
-	for (int i = 0; i < a->ninds; i++) {
-		const struct ind *ind = &a->inds[i];
-		for (int j = 0; j < ind->nout; j++)
-			ab_out_knum(o, ind->name[j], v[ind->slot + j]);
+	/* A candle always has fields already, so each key goes with its comma. */
+	for (int i = 0; i < a->nvals; i++) {
+		ab_out_raw(o, a->keytext[i], a->keylen[i]);
+		ab_out_num(o, v[i]);
 	}
+	o->first = 0;
 	if (a->have_buy || a->have_sell) {
 		jv cur;
 		int fb = 0, fs = 0;
@@ -781,6 +804,20 @@ main(int argc, char **argv)
 			a.skip[a.nskip++] = a.inds[i].name[j];
 	if (a.have_strat || a.have_buy || a.have_sell)
 		a.skip[a.nskip++] = "signal";
+	for (int i = 0; i < a.nskip; i++) {
+		size_t n = strlen(a.skip[i]);
+		unsigned char c = (unsigned char)a.skip[i][0];
+		if (n < 64)
+			a.skip_hint[n][c >> 3] |= (unsigned char)(1u << (c & 7));
+	}
+	a.keytext = ab_calloc((size_t)a.nvals + 1, sizeof *a.keytext);
+	a.keylen = ab_calloc((size_t)a.nvals + 1, sizeof *a.keylen);
+	for (int i = 0, v = 0; i < a.ninds; i++)
+		for (int j = 0; j < a.inds[i].nout; j++, v++) {
+			size_t n = strlen(a.inds[i].name[j]) + 5;
+			a.keytext[v] = ab_malloc(n);
+			a.keylen[v] = (size_t)snprintf(a.keytext[v], n, ",\"%s\":", a.inds[i].name[j]);
+		}
 	a.vals = ab_calloc((size_t)a.nvals + 1, sizeof *a.vals);
 	a.now = ab_now_ms();
 	a.created = a.now;
@@ -831,6 +868,10 @@ done:
 		ind_free(&a.inds[i]);
 	free(a.inds);
 	free(a.skip);
+	for (int i = 0; a.keytext && i < a.nvals; i++)
+		free(a.keytext[i]);
+	free(a.keytext);
+	free(a.keylen);
 	free(a.vals);
 	rule_free(&a.buy);
 	rule_free(&a.sell);
