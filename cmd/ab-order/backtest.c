@@ -147,12 +147,10 @@ cmd_backtest(struct order_ctx *x)
 	struct engine e;
 	struct stats st = {0};
 	struct store s = {0};
-	struct eng_fill f;
-	struct eng_order ord;
 	const char *line;
 	size_t len;
 	char msg[256];
-	int r, code = 0, have_pending = 0;
+	int r, code = 0;
 	long long candles = 0;
 	int64_t start = 0, end = 0, prev_ts = 0, tf_ms = 0;
 
@@ -213,29 +211,20 @@ cmd_backtest(struct order_ctx *x)
 		candles++;
 		prev_ts = end = c.ts;
 
-		/* 1. The order decided at the last close fills at this open. */
-		if (have_pending) {
-			double px = eng_slipped(&e, c.open, ord.side);
-			ord.reject = eng_check_fill(&e, &ord, px);
-			if (ord.reject) {
-				order_out_reject(&x->out, &e, c.ts, &ord, NULL);
-			} else {
-				eng_apply(&e, ord.side, ord.qty, px, c.ts, "signal", ord.stop_dist, &f);
-				fill_out(x, &s, &e, &f, &code);
-			}
-			have_pending = 0;
-			acct.open_orders = 0;
-		}
-		/* 2. Stops and take-profits inside this candle. */
-		int side;
-		double qty, px;
-		const char *why;
-		if (eng_stops(&e, &c, &side, &qty, &px, &why)) {
-			eng_apply(&e, side, qty, px, c.ts, why, 0, &f);
-			fill_out(x, &s, &e, &f, &code);
-		}
-		/* 3. Mark at the close. */
-		eng_mark(&e, &c);
+		int sig = order_signal(&rec);
+		double atr = NAN;
+		if (sig && x->cfg.size == SIZE_RISK &&
+		    ab_jfield_num(ab_jrec_get(&rec, x->cfg.atr_field), &atr))
+			atr = NAN;
+		struct eng_step step;
+		eng_candle(&e, &c, sig, atr, &step);
+		if (step.has_done && step.done.reject)
+			order_out_reject(&x->out, &e, c.ts, &step.done, NULL);
+		for (int i = 0; i < step.nfills; i++)
+			fill_out(x, &s, &e, &step.fills[i], &code);
+		if (step.decided && step.decision.reject)
+			order_out_reject(&x->out, &e, c.ts, &step.decision, NULL);
+		/* Statistics from the equity marked at the close. */
 		double eq = acct_equity(&acct);
 		double ret = st.prev != 0 ? eq / st.prev - 1 : 0;
 		st.n++;
@@ -274,28 +263,13 @@ cmd_backtest(struct order_ctx *x)
 			if (rc != SQLITE_DONE)
 				code = ab_db_fail(x->db, rc, "storing the equity curve");
 		}
-		/* 4. A signal at this close becomes an order for the next open. */
-		int sig = order_signal(&rec);
-		if (sig) {
-			double atr = NAN;
-			if (x->cfg.size == SIZE_RISK &&
-			    ab_jfield_num(ab_jrec_get(&rec, x->cfg.atr_field), &atr))
-				atr = NAN;
-			if (eng_decide(&e, &c, sig, atr, &ord)) {
-				if (ord.reject)
-					order_out_reject(&x->out, &e, c.ts, &ord, NULL);
-				else {
-					have_pending = 1;
-					acct.open_orders = 1;
-				}
-			}
-		}
 		if (code || ab_out_failed(&x->out))
 			break;
 	}
 	if (r < 0)
 		code = in.status;
-	if (!code && have_pending) {
+	if (!code && e.has_pending) {
+		struct eng_order ord = e.pending;
 		/* A signal on the last candle has no next open to fill at. */
 		ab_out_begin(&x->out);
 		ab_out_kstr(&x->out, "type", "order");

@@ -323,3 +323,40 @@ eng_mark(struct engine *e, const struct ab_candle *c)
 	    (a->peak - eq) / a->peak >= e->cfg->max_drawdown)
 		a->reduce_only = 1;
 }
+
+void
+eng_candle(struct engine *e, const struct ab_candle *c, int sig, double atr, struct eng_step *r)
+{
+	int side;
+	double qty, px;
+	const char *why;
+
+	memset(r, 0, sizeof *r);
+	/* 1. The order decided at the last close fills at this open. */
+	if (e->has_pending) {
+		r->done = e->pending;
+		px = eng_slipped(e, c->open, r->done.side);
+		r->done.reject = eng_check_fill(e, &r->done, px);
+		if (!r->done.reject)
+			eng_apply(e, r->done.side, r->done.qty, px, c->ts, "signal", r->done.stop_dist,
+				  &r->fills[r->nfills++]);
+		r->has_done = 1;
+		e->has_pending = 0;
+		if (e->acct->open_orders > 0)
+			e->acct->open_orders--;
+	}
+	/* 2. Stops and take-profits inside this candle. */
+	if (eng_stops(e, c, &side, &qty, &px, &why))
+		eng_apply(e, side, qty, px, c->ts, why, 0, &r->fills[r->nfills++]);
+	/* 3. The close marks the account. */
+	eng_mark(e, c);
+	/* 4. A signal at this close becomes an order for the next open. */
+	if (sig && eng_decide(e, c, sig, atr, &r->decision)) {
+		r->decided = 1;
+		if (!r->decision.reject) {
+			e->pending = r->decision;
+			e->has_pending = 1;
+			e->acct->open_orders++;
+		}
+	}
+}

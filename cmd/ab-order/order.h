@@ -115,6 +115,20 @@ int eng_stops(struct engine *e, const struct ab_candle *c, int *side, double *qt
 /* Marks the account at candle c's close (equity, peak, day, limits). */
 void eng_mark(struct engine *e, const struct ab_candle *c);
 
+/* What one candle did: the pending order's fate, fills, the new decision. */
+struct eng_step {
+	int has_done;            /* the pending order was filled or refused at the open */
+	struct eng_order done;
+	int nfills;
+	struct eng_fill fills[2];
+	int decided;             /* the signal made an order (maybe refused) */
+	struct eng_order decision;
+};
+/* One candle through the engine, in the order the man page states: the
+ * pending order fills at the open, stops trigger inside the candle, the close
+ * marks the account, and a signal at the close becomes the next pending order. */
+void eng_candle(struct engine *e, const struct ab_candle *c, int sig, double atr, struct eng_step *r);
+
 /* Options shared by the commands. */
 struct order_ctx {
 	const char *db_path, *name, *exchange, *base_url, *since;
