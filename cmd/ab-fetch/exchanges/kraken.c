@@ -82,16 +82,16 @@ kraken_error(const struct jdoc *d, long status, char *msg, size_t n)
 static int
 kraken_pair(const struct jdoc *d, struct xres *r, int *last)
 {
-	int res = j_get(d, 0, "result");
+	int res = j_get(d, 0, "result"), pair = -1;
 
 	*last = -1;
 	for (int k = j_first(d, res); k >= 0; k = j_next(d, res, k)) {
 		if (j_streq(d, k, "last"))
 			*last = k + 1;
-		else
-			return k + 1;
+		else if (pair < 0)
+			pair = k + 1;
 	}
-	return x_bad(r, "no pair in result");
+	return pair >= 0 ? pair : x_bad(r, "no pair in result");
 }
 
 static int
