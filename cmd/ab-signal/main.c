@@ -392,6 +392,7 @@ candle(struct app *a, const struct ab_jrec *rec, const struct ab_candle *c, cons
 		goto jq_done;
 jq_error:
 		jv_free(cur);
+		o->len = start; /* no half record */
 		return ab_err_at(AB_EDATA, where, line, "%s", a->msg);
 	}
 jq_done:
