@@ -100,6 +100,7 @@ CREATE TABLE balances (
 	cash REAL NOT NULL,
 	fees REAL NOT NULL DEFAULT 0,
 	peak REAL NOT NULL,            -- highest equity marked
+	marked REAL NOT NULL DEFAULT 0, -- equity at the last close marked
 	day INTEGER NOT NULL DEFAULT 0,
 	day_start REAL NOT NULL DEFAULT 0,
 	reduce_only INTEGER NOT NULL DEFAULT 0,
