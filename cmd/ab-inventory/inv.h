@@ -25,7 +25,7 @@
 enum {
 	ST_MOVE, ST_STOCK_GET, ST_PRODUCT_GET, ST_LOCATION_PUT, ST_PRODUCT_PUT,
 	ST_ORDER_GET, ST_ORDER_LINES, ST_ORDER_PUT, ST_ORDER_STATUS, ST_LINE_PUT,
-	ST_LINES_DEL, ST_LOCATION_GET, NST
+	ST_LINES_DEL, ST_LOCATION_GET, ST_PRODUCT_BRIEF, NST
 };
 
 struct inv {
@@ -126,6 +126,7 @@ int inv_verify(struct inv *v);
 struct oline {
 	char *sku;
 	int64_t qty, price, cost;
+	int backorder;            /* the product takes backorders */
 };
 enum ostatus { OS_NONE = -1, OS_PENDING, OS_PAID, OS_FULFILLED, OS_CANCELLED, OS_REFUNDED, OS_REJECTED };
 struct order {

@@ -108,6 +108,7 @@ inv_stmt(struct inv *v, int which)
 				"VALUES (?, ?, ?, ?, ?, ?)",
 		[ST_LINES_DEL] = "DELETE FROM shop_order_lines WHERE order_id = ?",
 		[ST_LOCATION_GET] = "SELECT 1 FROM locations WHERE name = ?",
+		[ST_PRODUCT_BRIEF] = "SELECT price, cost, backorder FROM products WHERE sku = ?",
 	};
 
 	if (!v->st[which] && ab_db_prepare(v->db, sql[which], &v->st[which]))
@@ -236,6 +237,8 @@ main(int argc, char **argv)
 		}
 		if ((code = inv_open_db(&v)))
 			break;
+		/* Big imports and order batches stay in memory instead of spilling. */
+		ab_db_exec(v.db, "PRAGMA cache_size = -65536");
 		ab_out_init(&v.out, 1, "stdout");
 		code = commands[i].run(&v);
 		int hcode = inv_hold_release(&v, 0);

@@ -242,15 +242,15 @@ moves(struct inv *v, const struct order *o, const char *kind, int sign, int64_t 
 	return 0;
 }
 
-/* Reserves every line or none: 0 reserved, 1 short (o->reason says why). */
+/* Reserves every line or none (check_only: checks and reserves nothing):
+ * 0 done, 1 short (o->reason says why). */
 static int
-reserve(struct inv *v, struct order *o, int64_t ts)
+reserve(struct inv *v, struct order *o, int64_t ts, int check_only)
 {
 	int code;
 
 	for (int i = 0; i < o->nlines; i++) {
 		const struct oline *l = &o->lines[i];
-		struct product p;
 		int64_t want = 0, on_hand, reserved;
 		int seen = 0;
 		for (int j = 0; j < o->nlines; j++)
@@ -258,13 +258,7 @@ reserve(struct inv *v, struct order *o, int64_t ts)
 				seen |= j < i;
 				want += o->lines[j].qty;
 			}
-		if (seen)
-			continue;
-		if ((code = inv_product_get(v, l->sku, &p)))
-			return code == 1 ? AB_ESOFTWARE : code;
-		int backorder = p.backorder || v->allow_backorder;
-		inv_product_free(&p);
-		if (backorder)
+		if (seen || l->backorder || v->allow_backorder)
 			continue;
 		if ((code = inv_stock_get(v, l->sku, o->location, &on_hand, &reserved)))
 			return code;
@@ -278,7 +272,7 @@ reserve(struct inv *v, struct order *o, int64_t ts)
 			return 1;
 		}
 	}
-	return moves(v, o, "reserve", 1, ts, 0);
+	return check_only ? 0 : moves(v, o, "reserve", 1, ts, 0);
 }
 
 /* Moves a stored order from its status to `to`: 0 done, -2 not a lifecycle
@@ -322,15 +316,19 @@ inv_order_apply(struct inv *v, struct order *o)
 		o->location = ab_strdup(v->location ? v->location : INV_DEFAULT_LOCATION);
 	for (int i = 0; i < o->nlines; i++) {
 		struct oline *l = &o->lines[i];
-		struct product p;
-		if ((code = inv_product_get(v, l->sku, &p)) == 1)
+		sqlite3_stmt *st = inv_stmt(v, ST_PRODUCT_BRIEF);
+		if (!st)
+			return AB_ESOFTWARE;
+		sqlite3_bind_text(st, 1, l->sku, -1, SQLITE_STATIC);
+		if ((r = sqlite3_step(st)) == SQLITE_DONE)
 			return ab_err_at(AB_EDATA, o->file, o->lineno, "order \"%s\": unknown sku \"%s\"", o->id, l->sku);
-		if (code)
-			return code;
-		if (l->price == INV_NONE)
-			l->price = p.price;
-		l->cost = p.cost;
-		inv_product_free(&p);
+		if (r != SQLITE_ROW)
+			return ab_db_fail(v->db, r, "products");
+		if (l->price == INV_NONE && sqlite3_column_type(st, 0) != SQLITE_NULL)
+			l->price = sqlite3_column_int64(st, 0);
+		l->cost = sqlite3_column_type(st, 1) == SQLITE_NULL ? INV_NONE : sqlite3_column_int64(st, 1);
+		l->backorder = sqlite3_column_int(st, 2);
+		sqlite3_reset(st);
 		if (l->price == INV_NONE)
 			return ab_err_at(AB_EDATA, o->file, o->lineno,
 					 "order \"%s\": line %d has no price and \"%s\" has none", o->id, i + 1, l->sku);
@@ -365,18 +363,20 @@ inv_order_apply(struct inv *v, struct order *o)
 	if ((code = inv_location_ensure(v, o->location, o->ts)))
 		return code;
 	if (want == OS_PENDING || want == OS_PAID || want == OS_FULFILLED) {
+		/* An order that arrives fulfilled is checked the same way and
+		 * recorded as its sale: there is nothing left to hold. */
 		o->status = OS_REJECTED;
-		if ((r = reserve(v, o, o->ts)) > 1)
+		if ((r = reserve(v, o, o->ts, want == OS_FULFILLED)) > 1)
 			return r;
 		if (r == 1) {
 			o->result = "rejected";
 			return order_store(v, o, 1);
 		}
-		o->status = want == OS_PAID ? OS_PAID : OS_PENDING;
+		o->status = want;
 		if ((code = order_store(v, o, 1)))
 			return code;
 		if (want == OS_FULFILLED)
-			return transition(v, o, OS_FULFILLED, o->ts, 0);
+			return moves(v, o, "sale", -1, o->ts, 1);
 		return 0;
 	}
 	return order_store(v, o, 1);
