@@ -393,6 +393,29 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 	return serve_file(s, c, url);
 }
 
+/* Percent-decoding in place; a decoded NUL becomes '%', which no site path
+ * may hold, so "/index.html%00.png" cannot pass for "/index.html". */
+static size_t
+unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	char *w = s;
+
+	for (const char *r = s; *r; r++) {
+		if (*r == '%' && r[1] && r[2]) {
+			char hex[3] = {r[1], r[2], 0}, *end;
+			long v = strtol(hex, &end, 16);
+			if (!*end) {
+				*w++ = v ? (char)v : '%';
+				r += 2;
+				continue;
+			}
+		}
+		*w++ = *r;
+	}
+	*w = 0;
+	return (size_t)(w - s);
+}
+
 static void
 completed(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTerminationCode toe)
 {
@@ -502,6 +525,7 @@ ab_serve_run(struct serve_opts *o)
 			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
 			     MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
 			     MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+			     MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 			     MHD_OPTION_END);
 	if (!d) {
 		code = ab_err(AB_EUNAVAILABLE, "%s: cannot listen: %s", o->listen, strerror(errno));
