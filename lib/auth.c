@@ -717,7 +717,7 @@ ab_auth_issue(struct ab_db *db, const char *sub, const char *aud, const char *al
 	sqlite3_stmt *st;
 	unsigned char rnd[16];
 	char *jti, *hb, *pb, *sig, *input;
-	jv hdr, pay, perms = jv_array(), d;
+	jv hdr, pay, perms, d;
 	int64_t now = now_s(), ver;
 	char *role;
 	int rc, code, own;
@@ -753,6 +753,7 @@ ab_auth_issue(struct ab_db *db, const char *sub, const char *aud, const char *al
 		goto out;
 	}
 	sqlite3_bind_text(st, 1, role, -1, SQLITE_STATIC);
+	perms = jv_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		perms = jv_array_append(perms, jv_string((const char *)sqlite3_column_text(st, 0)));
 	sqlite3_finalize(st);
@@ -778,8 +779,9 @@ ab_auth_issue(struct ab_db *db, const char *sub, const char *aud, const char *al
 	d = jv_dump_string(pay, 0);
 	pb = ab_crypto_base64url_encode(jv_string_value(d), (size_t)jv_string_length_bytes(jv_copy(d)));
 	jv_free(d);
-	input = ab_malloc(strlen(hb) + strlen(pb) + 2);
-	sprintf(input, "%s.%s", hb, pb);
+	size_t ilen = strlen(hb) + strlen(pb) + 2;
+	input = ab_malloc(ilen);
+	snprintf(input, ilen, "%s.%s", hb, pb);
 	free(hb);
 	free(pb);
 	sig = ab_auth_jws_sign(&k, input, strlen(input));
@@ -975,6 +977,8 @@ ab_auth_login(struct ab_db *db, const struct ab_auth_login *l, const char *passw
 		return ab_err(AB_EUSAGE, "bad user name \"%s\"", l->name);
 	if (strlen(source) > 128)
 		return ab_err(AB_EUSAGE, "source too long");
+	if (l->ttl_s < 0 || l->ttl_s > AB_AUTH_MAX_TTL_S)
+		return ab_err(AB_EUSAGE, "a token may live at most %d s", AB_AUTH_MAX_TTL_S);
 	if (db->in_tx)
 		return ab_err(AB_ESOFTWARE, "login inside a transaction");
 
