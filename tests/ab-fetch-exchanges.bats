@@ -396,3 +396,13 @@ pages() {
 	run env AB_NOW=$NOW ab-fetch ticker binance BTC/USDT --base-url http://127.0.0.1:9
 	assert_failure 69
 }
+
+@test "ab-fetch: the client-side limit paces requests (kraken: bursts of 5, then 1 a second)" {
+	: >"$MOCK_DIR/log"
+	run fetch ticker kraken BTC/USD ETH/USD SOL/USD ADA/USD DOT/USD XRP/USD LTC/USD
+	assert_success
+	assert_equal "${#lines[@]}" 7
+	# the first five go at once; the sixth and seventh wait about a second each
+	run awk '{ t[n++] = $1 } END { d = t[6] - t[0]; printf "%.3f\n", d; exit !(n == 7 && t[4] - t[0] < 0.8 && d >= 1.8) }' "$MOCK_DIR/log"
+	assert_success
+}

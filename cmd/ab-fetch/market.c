@@ -391,7 +391,8 @@ fetch_candles(struct fetch *f)
 			goto out;
 		}
 		received += (long long)r.ncandles;
-		qsort(r.candles, r.ncandles, sizeof *r.candles, cmp_candle);
+		if (r.ncandles > 1)
+			qsort(r.candles, r.ncandles, sizeof *r.candles, cmp_candle);
 		if (f->db && (code = ab_db_begin(f->db)))
 			goto out;
 		for (size_t i = 0; i < r.ncandles && !done; i++) {
@@ -614,8 +615,10 @@ fetch_book(struct fetch *f)
 		goto out;
 	}
 	f->run.records_in = 1;
-	qsort(r.bids, r.nbids, sizeof *r.bids, cmp_bid);
-	qsort(r.asks, r.nasks, sizeof *r.asks, cmp_ask);
+	if (r.nbids > 1)
+		qsort(r.bids, r.nbids, sizeof *r.bids, cmp_bid);
+	if (r.nasks > 1)
+		qsort(r.asks, r.nasks, sizeof *r.asks, cmp_ask);
 	if (r.nbids > (size_t)q.limit)
 		r.nbids = (size_t)q.limit;
 	if (r.nasks > (size_t)q.limit)
@@ -725,7 +728,8 @@ fetch_trades(struct fetch *f)
 		snprintf(all.cursor, sizeof all.cursor, "%s", r.cursor);
 		q.cursor = all.cursor;
 	}
-	qsort(all.trades, all.ntrades, sizeof *all.trades, cmp_trade);
+	if (all.ntrades > 1)
+		qsort(all.trades, all.ntrades, sizeof *all.trades, cmp_trade);
 	for (size_t i = 0; i < all.ntrades; i++)
 		if (n == 0 || strcmp(all.trades[n - 1].id, all.trades[i].id) != 0)
 			all.trades[n++] = all.trades[i];
@@ -831,7 +835,8 @@ fetch_markets(struct fetch *f)
 		snprintf(cursor, sizeof cursor, "%s", r.cursor);
 		q.cursor = cursor;
 	}
-	qsort(r.markets, r.nmarkets, sizeof *r.markets, cmp_market);
+	if (r.nmarkets > 1)
+		qsort(r.markets, r.nmarkets, sizeof *r.markets, cmp_market);
 	f->run.records_in = (long long)r.nmarkets;
 	if (f->db && ((code = ab_db_prepare(f->db, "INSERT INTO markets(exchange, symbol, id, base, "
 			"quote, active, tick_size, lot_size, min_qty, min_notional, updated) VALUES (?1, ?2, "
