@@ -165,3 +165,17 @@ JQ
 	run ab-signal --db "$DB" --store --sma 2 </dev/null
 	assert_failure 64
 }
+
+@test "ab-signal: the man page is lint-clean and its rule example runs" {
+	run mandoc -Tlint -W warning "$TOP/man/ab-signal.1"
+	assert_success
+	assert_output ""
+	cp "$TA/candles.jsonl" "$T/candles.jsonl"
+	ex=$(sed -n '/^A rule of your own/,/^\.Ed/p' "$TOP/man/ab-signal.1" | sed '1,2d;$d' | sed 's/\\e$/\\/')
+	[ -n "$ex" ]
+	cd "$T"
+	run bash -c "set -o pipefail; $ex"
+	assert_success
+	assert_output --partial '"signal":"buy"'
+	assert_output --partial '"signal":"sell"'
+}
