@@ -55,6 +55,7 @@ struct inv {
 	struct ab_db *db;
 	struct ab_run run;
 	sqlite3_stmt *st[NST];
+	char *last_location;      /* known to exist in this transaction */
 	int argc;
 	char **argv;
 };

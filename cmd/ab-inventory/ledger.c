@@ -72,15 +72,20 @@ inv_product_get(struct inv *v, const char *sku, struct product *p)
 int
 inv_location_ensure(struct inv *v, const char *name, int64_t ts)
 {
-	sqlite3_stmt *st = inv_stmt(v, ST_LOCATION_PUT);
+	sqlite3_stmt *st;
 	int rc;
 
-	if (!st)
+	/* Orders name the same few locations over and over. */
+	if (v->last_location && strcmp(v->last_location, name) == 0)
+		return 0;
+	if (!(st = inv_stmt(v, ST_LOCATION_PUT)))
 		return AB_ESOFTWARE;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, ts);
 	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
 		return ab_db_fail(v->db, rc, "locations");
+	free(v->last_location);
+	v->last_location = ab_strdup(name);
 	return 0;
 }
 

@@ -257,6 +257,7 @@ main(int argc, char **argv)
 		ab_db_close(v.db);
 	}
 done:
+	free(v.last_location);
 	free(v.args);
 	return code;
 }

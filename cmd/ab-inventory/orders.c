@@ -164,6 +164,7 @@ order_load(struct inv *v, const char *id, struct order *o)
 	return 0;
 }
 
+/* with_lines: 0 the order row only, 1 also its lines, 2 replacing stored lines. */
 static int
 order_store(struct inv *v, const struct order *o, int with_lines)
 {
@@ -188,11 +189,13 @@ order_store(struct inv *v, const struct order *o, int with_lines)
 		return ab_db_fail(v->db, rc, "shop_orders");
 	if (!with_lines)
 		return 0;
-	if (!(st = inv_stmt(v, ST_LINES_DEL)))
+	if (with_lines == 2 && !(st = inv_stmt(v, ST_LINES_DEL)))
 		return AB_ESOFTWARE;
-	sqlite3_bind_text(st, 1, o->id, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
-		return ab_db_fail(v->db, rc, "shop_order_lines");
+	if (with_lines == 2) {
+		sqlite3_bind_text(st, 1, o->id, -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+			return ab_db_fail(v->db, rc, "shop_order_lines");
+	}
 	for (int i = 0; i < o->nlines; i++) {
 		const struct oline *l = &o->lines[i];
 		if (!(st = inv_stmt(v, ST_LINE_PUT)))
@@ -358,6 +361,7 @@ inv_order_apply(struct inv *v, struct order *o)
 		o->result = result;
 		return 0;
 	}
+	int lines_mode = r == 0 ? 2 : 1;
 	o->result = r == 0 ? "updated" : "created";
 	inv_order_free(&cur);
 	if ((code = inv_location_ensure(v, o->location, o->ts)))
@@ -370,16 +374,16 @@ inv_order_apply(struct inv *v, struct order *o)
 			return r;
 		if (r == 1) {
 			o->result = "rejected";
-			return order_store(v, o, 1);
+			return order_store(v, o, lines_mode);
 		}
 		o->status = want;
-		if ((code = order_store(v, o, 1)))
+		if ((code = order_store(v, o, lines_mode)))
 			return code;
 		if (want == OS_FULFILLED)
 			return moves(v, o, "sale", -1, o->ts, 1);
 		return 0;
 	}
-	return order_store(v, o, 1);
+	return order_store(v, o, lines_mode);
 }
 
 void

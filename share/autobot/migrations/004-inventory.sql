@@ -38,7 +38,6 @@ CREATE TABLE stock_moves (
 	run INTEGER                    -- runs.id of the invocation that wrote it
 );
 CREATE INDEX stock_moves_sku_ts ON stock_moves(sku, ts);
-CREATE INDEX stock_moves_order ON stock_moves(order_id) WHERE order_id IS NOT NULL;
 CREATE TRIGGER stock_moves_no_update BEFORE UPDATE ON stock_moves
 BEGIN SELECT RAISE(ABORT, 'stock_moves is append-only'); END;
 CREATE TRIGGER stock_moves_no_delete BEFORE DELETE ON stock_moves
