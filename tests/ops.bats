@@ -142,6 +142,26 @@ EOF
 	[ "$n" -ge 8 ]
 }
 
+@test "ab-cron: an installed line runs as cron runs it, even with spaces in the paths" {
+	schema
+	mkdir -p "$T/my dir"
+	printf '# my schedule\n\n*/2 * * * * @BINDIR@/ab-run --db @DB@ --log-dir @LOGDIR@ --dir @WORKDIR@ hello -- '"'"'echo hi from "$AB_JOB"; pwd'"'"'\n' >"$T/tmpl"
+	run "$S/ab-cron" install --file "$T/tmpl" --db "$DB" --log-dir "$T/my dir/log" --work-dir "$T/my dir/work"
+	assert_success
+	line=$(grep -v '^#' "$T/crontab")
+	cmd=$(printf '%s\n' "$line" | sed 's/^[^ ]* [^ ]* [^ ]* [^ ]* [^ ]* //')
+	(cd / && env -i HOME="$HOME" PATH=/usr/bin:/bin sh -c "$cmd")
+	run cat "$T/my dir/log/hello.log"
+	assert_line "hi from hello"
+	assert_line "$T/my dir/work"
+	run sql "$DB" "SELECT program, job, status FROM runs WHERE job = 'hello'"
+	assert_output 'ab-run|hello|0'
+	run "$S/ab-health" --db "$DB" --json
+	assert_success
+	assert_output --partial '"job":"hello","state":"ok"'
+	assert_output --partial '"max_age_s":540,"runs":1,"schedule":"*/2 * * * *"}'
+}
+
 @test "ab-cron: bad usage exits 64; a path with % is refused" {
 	run "$S/ab-cron"
 	assert_failure 64
