@@ -32,6 +32,7 @@ LIBA     := $(BUILD)/libautobot.a
 # A program is cmd/ab-x.c or a folder cmd/ab-x/ of .c files.
 PROG_FILES := $(sort $(wildcard cmd/ab-*.c))
 PROG_DIRS  := $(sort $(patsubst %/,%,$(dir $(wildcard cmd/ab-*/*.c))))
+# Subfolders of a program's folder (cmd/ab-x/exchanges/*.c) belong to it too.
 PROGS      := $(sort $(notdir $(PROG_FILES:.c=) $(PROG_DIRS)))
 PROG_BINS  := $(PROGS:%=$(BIN)/%)
 
@@ -60,7 +61,7 @@ $(LIBA): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 define prog_rule
-$(BIN)/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard cmd/$(1).c cmd/$(1)/*.c)) $(LIBA)
+$(BIN)/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard cmd/$(1).c cmd/$(1)/*.c cmd/$(1)/*/*.c)) $(LIBA)
 	@mkdir -p $(BIN)
 	$$(CC) $$(AB_CFLAGS) $$(AB_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIBA) $$(LIBS)
 endef
@@ -128,4 +129,4 @@ uninstall:
 clean:
 	rm -rf build build-asan bin bin-asan
 
--include $(LIB_OBJ:.o=.d) $(wildcard $(BUILD)/cmd/*.d $(BUILD)/cmd/*/*.d $(BUILD)/tests/unit/*.d)
+-include $(LIB_OBJ:.o=.d) $(wildcard $(BUILD)/cmd/*.d $(BUILD)/cmd/*/*.d $(BUILD)/cmd/*/*/*.d $(BUILD)/tests/unit/*.d)

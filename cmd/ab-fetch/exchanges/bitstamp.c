@@ -1,4 +1,16 @@
 /* bitstamp.c: Bitstamp (www.bitstamp.net), HTTP API v2, public endpoints. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "candle.h"
+#include "err.h"
+#include "http.h"
+#include "../exchange.h"
+#include "numfmt.h"
+#include "timefmt.h"
 
 static const char *const bitstamp_tfs[] = {"1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h",
 	"12h", "1d", "3d", NULL};

@@ -1,4 +1,16 @@
 /* coinbase.c: Coinbase Exchange (api.exchange.coinbase.com), public REST. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "candle.h"
+#include "err.h"
+#include "http.h"
+#include "../exchange.h"
+#include "numfmt.h"
+#include "timefmt.h"
 
 static const char *const coinbase_tfs[] = {"1m", "5m", "15m", "1h", "6h", "1d", NULL};
 static const char *const coinbase_xtfs[] = {"60", "300", "900", "3600", "21600", "86400", NULL};

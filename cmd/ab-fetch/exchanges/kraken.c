@@ -1,4 +1,16 @@
 /* kraken.c: Kraken spot (api.kraken.com), public REST API. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "candle.h"
+#include "err.h"
+#include "http.h"
+#include "../exchange.h"
+#include "numfmt.h"
+#include "timefmt.h"
 
 static const char *const kraken_tfs[] = {"1m", "5m", "15m", "30m", "1h", "4h", "1d", "1w", NULL};
 static const char *const kraken_xtfs[] = {"1", "5", "15", "30", "60", "240", "1440", "10080", NULL};

@@ -1,4 +1,16 @@
 /* okx.c: OKX (www.okx.com), REST API v5, public market data, spot. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "candle.h"
+#include "err.h"
+#include "http.h"
+#include "../exchange.h"
+#include "numfmt.h"
+#include "timefmt.h"
 
 static const char *const okx_tfs[] = {"1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "12h",
 	"1d", "3d", "1w", "1M", NULL};
