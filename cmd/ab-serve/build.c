@@ -97,7 +97,7 @@ static int
 time_column(const char *name)
 {
 	static const char *exact[] = {"ts", "time", "started", "ended", "created", "updated",
-				      "opened", "closed", "start", "end", "signal_ts", "last_sale", "last_receipt", "last_run",
+				      "opened", "closed", "finished", "start", "end", "signal_ts", "last_sale", "last_receipt", "last_run",
 				      "last_success", "first", "last", "since", "until", NULL};
 	size_t n = strlen(name);
 

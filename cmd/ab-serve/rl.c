@@ -57,8 +57,10 @@ curves(struct build *b, struct page *pg, const char *key, const char *step, cons
 		int k = 0;
 		while (sqlite3_step(runs) == SQLITE_ROW) {
 			const char *r = (const char *)sqlite3_column_text(runs, 0);
+			char label[96];
+			snprintf(label, sizeof label, "run %s", r ? r : "");
 			sb_puts(&pg->data, k++ ? ",{\"name\":" : "{\"name\":");
-			sb_jstr(&pg->data, r ? r : "");
+			sb_jstr(&pg->data, label);
 			sb_puts(&pg->data, ",\"points\":");
 			sqlite3_reset(st);
 			sqlite3_bind_value(st, 1, sqlite3_column_value(runs, 0));
@@ -74,6 +76,22 @@ curves(struct build *b, struct page *pg, const char *key, const char *step, cons
 out:
 	sb_free(&q);
 	return code;
+}
+
+/* 1 when the wide metrics column holds any value (NULL columns get no chart) */
+static int
+has_values(struct build *b, const char *col)
+{
+	char sql[200];
+	sqlite3_stmt *st;
+	int found = 0;
+
+	snprintf(sql, sizeof sql, "SELECT 1 FROM train_metrics WHERE \"%s\" IS NOT NULL LIMIT 1", col);
+	if (sqlite3_prepare_v2(b->db->h, sql, -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
 }
 
 static int
@@ -102,14 +120,16 @@ learning_curves(struct build *b, struct page *pg)
 	} else {
 		/* every numeric column but the keys is a metric */
 		sb_printf(&q, "SELECT name FROM pragma_table_info('train_metrics') WHERE name NOT IN "
-			      "('%s', '%s', 'id', 'ts', 'created') AND upper(type) IN ('REAL', 'INTEGER', 'NUMERIC', 'FLOAT', 'DOUBLE') "
+			      "('%s', '%s', 'id', 'ts', 'created', 'update_no', 'episodes') AND upper(type) IN ('REAL', 'INTEGER', 'NUMERIC', 'FLOAT', 'DOUBLE') "
 			      "ORDER BY cid LIMIT %d", key, step, MAX_METRICS);
 	}
 	if ((code = ab_db_prepare(b->db, q.p, &st)))
 		goto out;
-	while (sqlite3_step(st) == SQLITE_ROW && metrics.n < MAX_METRICS)
-		if (sqlite3_column_text(st, 0))
-			metrics.v[metrics.n++] = ab_strdup((const char *)sqlite3_column_text(st, 0));
+	while (sqlite3_step(st) == SQLITE_ROW && metrics.n < MAX_METRICS) {
+		const char *m = (const char *)sqlite3_column_text(st, 0);
+		if (m && (is_long || has_values(b, m)))
+			metrics.v[metrics.n++] = ab_strdup(m);
+	}
 	sqlite3_finalize(st);
 	sb_puts(&pg->body, "<div class=\"charts\">\n");
 	code = curves(b, pg, key, step, is_long ? name_col : NULL, is_long ? val_col : NULL, &metrics);
@@ -126,14 +146,19 @@ page_rl(struct build *b, struct page *pg)
 	int code;
 
 	sb_puts(&pg->body, "<h2>Learning curves</h2>\n");
-	if (!table_exists(b, "train_metrics"))
+	if (!table_exists(b, "train_metrics") || !table_has_rows(b, "train_metrics"))
 		no_data(pg, "training metrics", "ab-train");
 	else if ((code = learning_curves(b, pg)))
 		return code;
 	sb_puts(&pg->body, "<h2>Training runs</h2>\n");
 	table_latest(b, pg, "train_runs", "started,created,ts,id", 50, "training runs", "ab-train");
 	sb_puts(&pg->body, "<h2>Models</h2>\n");
-	table_latest(b, pg, "models", "created,updated,ts,id", 50, "models", "ab-train");
+	if (table_has_rows(b, "models") && column_exists(b, "models", "valid_metrics") && column_exists(b, "models", "version"))
+		/* the weights stay out: only what people compare */
+		sql_table(b, pg, "SELECT id, name, version, created, env, train_metrics, valid_metrics, sha256 FROM models "
+				 "WHERE created >= ?1 ORDER BY created DESC, id DESC LIMIT 50", "No models yet.");
+	else
+		table_latest(b, pg, "models", "created,updated,ts,id", 50, "models", "ab-train");
 	if (table_exists(b, "evaluations") || table_exists(b, "model_evals")) {
 		sb_puts(&pg->body, "<h2>Evaluations against buy-and-hold</h2>\n");
 		table_latest(b, pg, table_exists(b, "evaluations") ? "evaluations" : "model_evals", "created,ts,id", 50,
