@@ -416,7 +416,7 @@ run_lines(struct app *a, char **files, int nfiles)
 	struct ab_candle c;
 	const char *line;
 	size_t len;
-	int r, code = 0;
+	int r = 0, code = 0;
 
 	ab_lines_init(&in, files, nfiles);
 	ab_jrec_init(&rec);
