@@ -48,12 +48,12 @@ static const struct {
 	{"backtest", cmd_backtest}, {"paper", cmd_paper}, {"live", cmd_live},
 	{"sync", cmd_sync}, {"orders", cmd_orders}, {"fills", cmd_fills},
 	{"positions", cmd_positions}, {"pnl", cmd_pnl}, {"cancel", cmd_cancel},
-	{"halt", cmd_halt}, {"resume", cmd_resume},
+	{"halt", cmd_halt}, {"resume", cmd_resume}, {"sign", cmd_sign},
 };
 
 static const char *const command_names[] = {
 	"backtest", "paper", "live", "sync", "orders", "fills", "positions", "pnl",
-	"cancel", "halt", "resume", NULL,
+	"cancel", "halt", "resume", "sign", NULL,
 };
 
 int
@@ -214,7 +214,8 @@ main(int argc, char **argv)
 		    "  [--stop-loss PCT] [--take-profit PCT] [--trailing-stop PCT] [--equity] [--db FILE] [--name NAME] [FILE...]\n"
 		    "paper --db FILE [--name NAME] [options] [FILE...]\n"
 		    "live --exchange NAME [--base-url URL] --db FILE [options] [FILE...]\n"
-		    "sync | orders [--open] | fills [--since T] | positions | pnl [--since T] | cancel ID | halt | resume";
+		    "sync --exchange NAME | orders [--open] | fills [--since T] | positions | pnl [--since T] | cancel ID | halt | resume\n"
+		    "sign --exchange NAME < LINES";
 	cli.description = "Simulates and places orders from annotated candles (a \"signal\" field of\n"
 			  "\"buy\" or \"sell\"), with one fill and risk engine for backtests, paper and live\n"
 			  "trading. See ab-order(1) for the timing rules and statistics.";

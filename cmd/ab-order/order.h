@@ -168,5 +168,8 @@ int cmd_pnl(struct order_ctx *x);
 int cmd_cancel(struct order_ctx *x);
 int cmd_halt(struct order_ctx *x);
 int cmd_resume(struct order_ctx *x);
+int cmd_sign(struct order_ctx *x);
+char *order_sign_binance(const char *secret, const char *payload);
+char *order_sign_kraken(const char *secret_b64, const char *path, const char *nonce, const char *post);
 
 #endif
