@@ -174,3 +174,16 @@ JQ
 	assert_output --partial '"signal":"buy"'
 	assert_output --partial '"signal":"sell"'
 }
+
+@test "ab-signal: a bad candle under --store stores nothing" {
+	{ candles 10 10 10 10 13 13 7 7 7; echo '{"type":"candle"}'; } >"$T/in"
+	run ab-signal --db "$DB" strategy sma-cross --fast 2 --slow 3 --store "$T/in"
+	assert_failure 65
+	[ "$(sql "$DB" 'SELECT count(*) FROM signals')" -eq 0 ]
+	[ "$(sql "$DB" "SELECT status FROM runs WHERE program = 'ab-signal'")" -eq 65 ]
+	head -n 9 "$T/in" >"$T/good"
+	ab-signal --db "$DB" strategy sma-cross --fast 2 --slow 3 --store "$T/good" >/dev/null
+	run sql "$DB" "SELECT ts, signal, price FROM signals ORDER BY ts"
+	assert_output "1704081600000|buy|13.0
+1704088800000|sell|7.0"
+}
