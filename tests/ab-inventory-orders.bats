@@ -180,3 +180,10 @@ order() {
 	run inv verify
 	assert_success
 }
+
+@test "ab-inventory: one import may list orders before the products they name" {
+	run inv import -q "$S/shopify-orders.json" "$S/shopify-products.json"
+	assert_success
+	run sql "$DB" "SELECT status FROM shop_orders ORDER BY id"
+	assert_output "$(printf 'paid\nfulfilled\ncancelled')"
+}

@@ -138,3 +138,33 @@ J
 	run inv low-stock --cover 3
 	assert_output ''
 }
+
+@test "ab-inventory: the sample shop loads and the man page's examples run on it" {
+	export AB_NOW=2026-11-01T00:00:00Z
+	SAMPLE="$TOP/share/autobot/sample/shop"
+	run inv import "$SAMPLE/products.csv" "$SAMPLE/receipts.jsonl" -q
+	assert_success
+	run inv order -q "$SAMPLE/orders.jsonl"
+	assert_success
+	run inv receive OT-SHI-S 24 --cost 7.50
+	assert_success
+	run inv adjust --reason damaged OT-SHI-S -- -2
+	assert_success
+	id=$(sql "$DB" "SELECT id FROM shop_orders WHERE status = 'paid' ORDER BY id LIMIT 1")
+	run inv fulfil "$id"
+	assert_success
+	assert_output --partial '"status":"fulfilled"'
+	run pipeline "inv unsold --days 90 | jq -r .sku"
+	assert_success
+	assert_output --partial 'DEAD-'
+	assert_equal "$(inv unsold --days 90 | grep -c '"last_sold":null')" 4
+	run inv report --by month
+	assert_equal "${#lines[@]}" 6
+	run pipeline "inv report --by product --since 2026-01-01 | head -n 10"
+	assert_equal "${#lines[@]}" 10
+	run pipeline "inv abc --since 2026-01-01 | jq -r 'select(.class==\"A\").sku'"
+	assert_success
+	[ "${#lines[@]}" -ge 3 ]
+	run inv verify
+	assert_success
+}

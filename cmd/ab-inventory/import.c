@@ -20,6 +20,7 @@ struct item {
 	struct product p;          /* IT_PRODUCT */
 	struct order o;            /* IT_ORDER */
 	char *sku, *loc;           /* IT_RECEIPT */
+	char *cost_text;           /* parsed once the product's currency is known */
 	int64_t qty, cost, ts;
 	const char *file;
 	long lineno;
@@ -789,7 +790,6 @@ jsonl_receipt(struct importer *im, struct ab_jrec *rec, long lineno)
 	it->ts = INV_NONE;
 	if (jtime(rec, "ts", &it->ts) < 0)
 		return ab_err_at(AB_EDATA, im->file, lineno, "\"ts\" is not a time");
-	/* The cost is text until the product (and so the currency) is known. */
 	const struct ab_jfield *f = ab_jrec_get(rec, "cost");
 	it->cost = INV_NONE;
 	if (f && f->type != AB_JNULL) {
@@ -797,7 +797,7 @@ jsonl_receipt(struct importer *im, struct ab_jrec *rec, long lineno)
 			return ab_err_at(AB_EDATA, im->file, lineno, "\"cost\" is not an amount");
 		char *c;
 		inv_jdup(rec, "cost", &c);
-		it->p.title = c; /* kept here; parsed when applied */
+		it->cost_text = c;
 	}
 	return 0;
 }
@@ -905,51 +905,62 @@ sniff(const char *path, const char *buf, size_t len)
 	return F_CSV;
 }
 
+/* Applies one item inside the import's transaction. */
 static int
-apply(struct importer *im)
+apply_item(struct importer *im, struct item *it)
 {
 	struct inv *v = im->v;
 	int code = 0;
 
-	for (size_t i = 0; i < im->n && !code; i++) {
-		struct item *it = &im->items[i];
-		if (it->kind == IT_PRODUCT) {
-			if (!(code = inv_product_put(v, &it->p, v->now)) && !v->quiet)
-				inv_product_out(v, &v->hold, &it->p);
-		} else if (it->kind == IT_ORDER) {
-			if (!(code = inv_order_apply(v, &it->o)) && !v->quiet)
-				inv_order_out(v, &v->hold, &it->o);
-		} else {
-			struct product p;
-			const char *loc = it->loc ? it->loc : v->location ? v->location : INV_DEFAULT_LOCATION;
-			int64_t ts = it->ts != INV_NONE ? it->ts : v->now;
-			if ((code = inv_product_get(v, it->sku, &p)) == 1) {
-				code = ab_err_at(AB_EDATA, it->file, it->lineno, "unknown sku \"%s\"", it->sku);
-				continue;
-			}
-			if (code)
-				continue;
-			int64_t cost = p.cost;
-			if (it->p.title && inv_money_parse(it->p.title, strlen(it->p.title), inv_currency_exp(p.currency), &cost))
-				code = ab_err_at(AB_EDATA, it->file, it->lineno, "\"cost\" \"%s\" is not an amount in %s", it->p.title, p.currency);
-			if (!code && !(code = inv_location_ensure(v, loc, ts)))
-				code = inv_move(v, ts, it->sku, loc, "receipt", it->qty, cost, INV_NONE, NULL, NULL);
-			if (!code && !v->quiet) {
-				ab_out_begin(&v->hold);
-				ab_out_kstr(&v->hold, "type", "move");
-				ab_out_kint(&v->hold, "id", sqlite3_last_insert_rowid(v->db->h));
-				ab_out_ktime(&v->hold, "ts", ts);
-				ab_out_kstr(&v->hold, "sku", it->sku);
-				ab_out_kstr(&v->hold, "location", loc);
-				ab_out_kstr(&v->hold, "kind", "receipt");
-				ab_out_kint(&v->hold, "qty", it->qty);
-				inv_out_money(&v->hold, "unit_cost", cost, inv_currency_exp(p.currency));
-				ab_out_kstr(&v->hold, "currency", p.currency);
-				ab_out_end(&v->hold);
-			}
-			inv_product_free(&p);
+	if (it->kind == IT_PRODUCT) {
+		if (!(code = inv_product_put(v, &it->p, v->now)) && !v->quiet)
+			inv_product_out(v, &v->hold, &it->p);
+	} else if (it->kind == IT_ORDER) {
+		if (!(code = inv_order_apply(v, &it->o)) && !v->quiet)
+			inv_order_out(v, &v->hold, &it->o);
+	} else {
+		struct product p;
+		const char *loc = it->loc ? it->loc : v->location ? v->location : INV_DEFAULT_LOCATION;
+		int64_t ts = it->ts != INV_NONE ? it->ts : v->now;
+		if ((code = inv_product_get(v, it->sku, &p)) == 1)
+			return ab_err_at(AB_EDATA, it->file, it->lineno, "unknown sku \"%s\"", it->sku);
+		if (code)
+			return code;
+		int64_t cost = p.cost;
+		if (it->cost_text && inv_money_parse(it->cost_text, strlen(it->cost_text), inv_currency_exp(p.currency), &cost))
+			code = ab_err_at(AB_EDATA, it->file, it->lineno, "\"cost\" \"%s\" is not an amount in %s", it->cost_text, p.currency);
+		if (!code && !(code = inv_location_ensure(v, loc, ts)))
+			code = inv_move(v, ts, it->sku, loc, "receipt", it->qty, cost, INV_NONE, NULL, NULL);
+		if (!code && !v->quiet) {
+			ab_out_begin(&v->hold);
+			ab_out_kstr(&v->hold, "type", "move");
+			ab_out_kint(&v->hold, "id", sqlite3_last_insert_rowid(v->db->h));
+			ab_out_ktime(&v->hold, "ts", ts);
+			ab_out_kstr(&v->hold, "sku", it->sku);
+			ab_out_kstr(&v->hold, "location", loc);
+			ab_out_kstr(&v->hold, "kind", "receipt");
+			ab_out_kint(&v->hold, "qty", it->qty);
+			inv_out_money(&v->hold, "unit_cost", cost, inv_currency_exp(p.currency));
+			ab_out_kstr(&v->hold, "currency", p.currency);
+			ab_out_end(&v->hold);
 		}
+		inv_product_free(&p);
 	}
+	return code;
+}
+
+static int
+apply(struct importer *im)
+{
+	/* Products first, then receipts, then orders, whatever order the files
+	 * came in: an order may name a product from a later file. */
+	static const enum item_kind passes[] = {IT_PRODUCT, IT_RECEIPT, IT_ORDER};
+	int code = 0;
+
+	for (size_t k = 0; k < 3 && !code; k++)
+		for (size_t i = 0; i < im->n && !code; i++)
+			if (im->items[i].kind == passes[k])
+				code = apply_item(im, &im->items[i]);
 	return code;
 }
 
@@ -1005,6 +1016,7 @@ inv_import(struct inv *v)
 		inv_order_free(&im.items[i].o);
 		free(im.items[i].sku);
 		free(im.items[i].loc);
+		free(im.items[i].cost_text);
 	}
 	free(im.items);
 	for (int i = 0; i < nfiles; i++)

@@ -141,7 +141,7 @@ static const struct fifo *
 fifo_find(const struct fifo *fs, size_t n, const char *sku)
 {
 	struct fifo key = {.sku = (char *)sku};
-	return bsearch(&key, fs, n, sizeof *fs, fifo_cmp);
+	return n ? bsearch(&key, fs, n, sizeof *fs, fifo_cmp) : NULL;
 }
 
 static void
@@ -369,7 +369,8 @@ load_kv(struct inv *v, const char *sql, int64_t since, int64_t until, struct kv 
 	if (rc != SQLITE_DONE)
 		code = ab_db_fail(v->db, rc, "report");
 	sqlite3_finalize(st);
-	qsort(kv, n, sizeof *kv, kv_cmp);
+	if (n > 1)
+		qsort(kv, n, sizeof *kv, kv_cmp);
 	*out = kv;
 	*nout = n;
 	return code;
