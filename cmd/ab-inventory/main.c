@@ -22,7 +22,7 @@ static const struct ab_opt options[] = {
 	{"cost", KEY_COST, "C", "receive: the unit cost of the received units"},
 	{"reason", KEY_REASON, "R", "adjust: why the stock changed (damaged, shrinkage, count, ...)"},
 	{"format", KEY_FORMAT, "F", "import: jsonl, csv, shopify-csv, shopify-json or woocommerce-json"},
-	{"currency", KEY_CURRENCY, "CUR", "import, receive: the currency when the input has none (default: USD)"},
+	{"currency", KEY_CURRENCY, "CUR", "import: the currency of files that carry none (default: USD)"},
 	{"days", KEY_DAYS, "N", "unsold: no sale for N days (default: 90)"},
 	{"min-stock", KEY_MIN_STOCK, "Q", "unsold: only products with at least Q on hand (default: 1)"},
 	{"cover", KEY_COVER, "DAYS", "low-stock: days of sales the stock should cover (default: 14)"},
@@ -30,7 +30,7 @@ static const struct ab_opt options[] = {
 	{"by", KEY_BY, "P", "report: total, day, week, month, product or category (default: total)"},
 	{"since", KEY_SINCE, "T", "report, abc: from this time on"},
 	{"until", KEY_UNTIL, "T", "report, abc: before this time (default: now)"},
-	{"at", KEY_AT, "T", "receive, adjust, transfer: when the move happened (default: now)"},
+	{"at", KEY_AT, "T", "receive, adjust, transfer, pay, fulfil, cancel, refund: when it happened (default: now)"},
 	{"restock", KEY_RESTOCK, NULL, "refund: put the refunded units back on hand"},
 	{"allow-backorder", KEY_BACKORDER, NULL, "order, import: accept orders beyond the available stock"},
 	{"quiet", 'q', NULL, "store only; print no records"},
@@ -167,7 +167,7 @@ main(int argc, char **argv)
 	ab_cli_init(&cli, "ab-inventory", argc, argv, options);
 	cli.usage = "import [FILE...] [--format F] [--currency CUR] [--location L]\n"
 		    "receive SKU QTY [--location L] [--cost C] [--at T]\n"
-		    "adjust SKU QTY --reason R [--location L]\n"
+		    "adjust --reason R SKU [--] QTY [--location L]   (a negative QTY after --)\n"
 		    "transfer SKU QTY FROM TO\n"
 		    "stock [SKU...] [--location L]\n"
 		    "order [FILE...] [--allow-backorder]\n"

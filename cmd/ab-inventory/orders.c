@@ -57,7 +57,6 @@ inv_order_from_jrec(struct ab_jrec *rec, struct order *o, char *msg, size_t n)
 	struct ab_jrec lr;
 	const char *s, *el;
 	size_t sn, elen, pos = 0;
-	char *tmp = NULL;
 	int present, r;
 
 	memset(o, 0, sizeof *o);
@@ -117,7 +116,6 @@ inv_order_from_jrec(struct ab_jrec *rec, struct order *o, char *msg, size_t n)
 	ab_jrec_free(&lr);
 	return 0;
 bad:
-	free(tmp);
 	ab_jrec_free(&lr);
 	inv_order_free(o);
 	return -1;
