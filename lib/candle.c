@@ -42,62 +42,72 @@ ab_candle_check(const struct ab_candle *c, char *msg, size_t n)
 	return NULL;
 }
 
-static int
-want_str(struct ab_jrec *rec, const char *key, const char **s, size_t *len, char *msg, size_t n)
-{
-	if (ab_jrec_str(rec, ab_jrec_get(rec, key), s, len) != 0 || *len == 0) {
-		snprintf(msg, n, "candle: \"%s\" is missing or not a string", key);
-		return -1;
-	}
-	return 0;
-}
+enum { F_TYPE, F_EXCHANGE, F_SYMBOL, F_TF, F_TS, F_OPEN, F_HIGH, F_LOW, F_CLOSE, F_VOLUME, NF };
+static const char *const field_names[NF] = {
+	"type", "exchange", "symbol", "tf", "ts", "open", "high", "low", "close", "volume",
+};
 
-static int
-want_num(struct ab_jrec *rec, const char *key, double *v, char *msg, size_t n)
+/* One pass over the fields (the last duplicate wins, as in ab_jrec_get):
+ * candles are the hot path of every filter. */
+static void
+find_fields(struct ab_jrec *rec, const struct ab_jfield *f[NF])
 {
-	if (ab_jfield_num(ab_jrec_get(rec, key), v) != 0) {
-		snprintf(msg, n, "candle: \"%s\" is missing or not a number", key);
-		return -1;
+	for (int k = 0; k < NF; k++)
+		f[k] = NULL;
+	for (int i = 0; i < rec->n; i++) {
+		const struct ab_jfield *x = &rec->f[i];
+		if (x->escaped) { /* rare: let the general lookup decode the key */
+			for (int k = 0; k < NF; k++)
+				f[k] = ab_jrec_get(rec, field_names[k]);
+			return;
+		}
+		for (int k = 0; k < NF; k++)
+			if (x->klen == strlen(field_names[k]) && memcmp(x->key, field_names[k], x->klen) == 0) {
+				f[k] = x;
+				break;
+			}
 	}
-	return 0;
 }
 
 int
 ab_candle_from_jrec(struct ab_jrec *rec, struct ab_candle *c, char *msg, size_t n)
 {
-	const struct ab_jfield *ts;
+	const struct ab_jfield *f[NF];
 	const char *s;
 	size_t len;
+	const char **str[] = {NULL, &c->exchange, &c->symbol, &c->tf};
+	size_t *str_len[] = {NULL, &c->exchange_len, &c->symbol_len, &c->tf_len};
+	double *num[] = {&c->open, &c->high, &c->low, &c->close, &c->volume};
 
-	if (!ab_jrec_str_eq(rec, "type", "candle"))
+	find_fields(rec, f);
+	if (ab_jrec_str(rec, f[F_TYPE], &s, &len) || len != 6 || memcmp(s, "candle", 6) != 0)
 		return 1;
-	/* Each string view must outlive later decodes: keys here never hold escapes
-	 * in practice, but a decoded one shares rec->scratch, so check that. */
-	if (want_str(rec, "exchange", &c->exchange, &c->exchange_len, msg, n) ||
-	    want_str(rec, "symbol", &c->symbol, &c->symbol_len, msg, n) ||
-	    want_str(rec, "tf", &c->tf, &c->tf_len, msg, n))
-		return -1;
-	if (c->exchange == rec->scratch || c->symbol == rec->scratch) {
-		snprintf(msg, n, "candle: escapes in exchange or symbol are not supported");
-		return -1;
+	for (int k = F_EXCHANGE; k <= F_TF; k++) {
+		if (ab_jrec_str(rec, f[k], str[k], str_len[k]) || *str_len[k] == 0) {
+			snprintf(msg, n, "candle: \"%s\" is missing or not a string", field_names[k]);
+			return -1;
+		}
+		/* Views into rec->scratch would be overwritten by the next decode. */
+		if (*str[k] == rec->scratch) {
+			snprintf(msg, n, "candle: escapes in \"%s\" are not supported", field_names[k]);
+			return -1;
+		}
 	}
-	ts = ab_jrec_get(rec, "ts");
-	if (ts && ts->type == AB_JSTRING) {
-		if (ab_jrec_str(rec, ts, &s, &len) || ab_time_parse(s, len, &c->ts)) {
+	if (f[F_TS] && f[F_TS]->type == AB_JSTRING) {
+		if (ab_jrec_str(rec, f[F_TS], &s, &len) || ab_time_parse(s, len, &c->ts)) {
 			snprintf(msg, n, "candle: \"ts\" is not a time");
 			return -1;
 		}
-	} else {
-		double t;
-		if (ab_jfield_num(ts, &t) || ab_time_parse(ts->val, ts->vlen, &c->ts)) {
-			snprintf(msg, n, "candle: \"ts\" is missing or not a time");
+	} else if (!f[F_TS] || f[F_TS]->type != AB_JNUMBER ||
+		   ab_time_parse(f[F_TS]->val, f[F_TS]->vlen, &c->ts)) {
+		snprintf(msg, n, "candle: \"ts\" is missing or not a time");
+		return -1;
+	}
+	for (int k = F_OPEN; k <= F_VOLUME; k++)
+		if (ab_jfield_num(f[k], num[k - F_OPEN]) != 0) {
+			snprintf(msg, n, "candle: \"%s\" is missing or not a number", field_names[k]);
 			return -1;
 		}
-	}
-	if (want_num(rec, "open", &c->open, msg, n) || want_num(rec, "high", &c->high, msg, n) ||
-	    want_num(rec, "low", &c->low, msg, n) || want_num(rec, "close", &c->close, msg, n) ||
-	    want_num(rec, "volume", &c->volume, msg, n))
-		return -1;
 	if (ab_candle_check(c, msg, n))
 		return -1;
 	return 0;

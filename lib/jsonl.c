@@ -765,12 +765,20 @@ out_compact(struct ab_out *o, const char *s, size_t n)
 	o->len += (size_t)(q - start);
 }
 
+#define SKIP_FAST 64
+
 static int
-skipped(const struct ab_jrec *rec, const struct ab_jfield *f, const char *const *skip, int nskip)
+skipped(const struct ab_jrec *rec, const struct ab_jfield *f, const char *const *skip,
+	const size_t *skip_len, int nskip)
 {
-	for (int k = 0; k < nskip; k++)
-		if (key_eq((struct ab_jrec *)rec, f, skip[k], strlen(skip[k])))
+	for (int k = 0; k < nskip; k++) {
+		size_t n = skip_len ? skip_len[k] : strlen(skip[k]);
+		/* Cheap rejections first: most fields differ in length or first byte. */
+		if (!f->escaped && (f->klen != n || f->key[0] != skip[k][0]))
+			continue;
+		if (key_eq((struct ab_jrec *)rec, f, skip[k], n))
 			return 1;
+	}
 	return 0;
 }
 
@@ -778,9 +786,16 @@ void
 ab_out_begin_from(struct ab_out *o, const struct ab_jrec *rec, const char *const *skip, int nskip)
 {
 	int i, any_skip = 0;
+	size_t lens[SKIP_FAST];
+	const size_t *skip_len = NULL;
 
+	if (nskip > 0 && nskip <= SKIP_FAST) {
+		for (i = 0; i < nskip; i++)
+			lens[i] = strlen(skip[i]);
+		skip_len = lens;
+	}
 	for (i = 0; i < rec->n && nskip; i++)
-		if (skipped(rec, &rec->f[i], skip, nskip)) {
+		if (skipped(rec, &rec->f[i], skip, skip_len, nskip)) {
 			any_skip = 1;
 			break;
 		}
@@ -792,7 +807,7 @@ ab_out_begin_from(struct ab_out *o, const struct ab_jrec *rec, const char *const
 	ab_out_begin(o);
 	for (i = 0; i < rec->n; i++) {
 		const struct ab_jfield *f = &rec->f[i];
-		if (any_skip && skipped(rec, f, skip, nskip))
+		if (any_skip && skipped(rec, f, skip, skip_len, nskip))
 			continue;
 		char *q = reserve(o, f->klen + 4);
 		if (!o->first)

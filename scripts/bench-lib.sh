@@ -25,12 +25,14 @@ BENCH_TMP=$(mktemp -d)
 trap 'rm -rf "$BENCH_TMP"' EXIT
 BENCH_ROWS=${BENCH_ROWS:-1000000}
 
-# gen_csv N: an OHLCV CSV of N hourly candles, a random walk with 2-decimal prices.
+# gen_csv N: an OHLCV CSV of N hourly candles, a mean-reverting random walk, 2 decimals.
 gen_csv() {
 	awk -v n="$1" 'BEGIN { srand(42); p = 40000; t = 1577836800;
 		print "timestamp,open,high,low,close,volume";
 		for (i = 0; i < n; i++) {
-			o = p; c = o * (1 + (rand() - 0.5) * 0.02);
+			# Log-price pulled back towards 40000, so a million steps neither
+			# drift to zero nor explode.
+			o = p; c = o * exp((rand() - 0.5) * 0.02 - 0.002 * log(o / 40000));
 			h = (o > c ? o : c) * (1 + rand() * 0.005); l = (o < c ? o : c) * (1 - rand() * 0.005);
 			printf "%.0f,%.2f,%.2f,%.2f,%.2f,%.5f\n", t + 3600 * i, o, h, l, c, rand() * 2000;
 			p = c } }'
