@@ -118,7 +118,7 @@ build() {
 	seeded_db "$DB"
 	ab-serve build --db "$DB" --out "$T/site" >/dev/null
 	run sql "$DB" "SELECT program, status, records_out FROM runs WHERE program = 'ab-serve'"
-	assert_output "ab-serve|0|8"
+	assert_output "ab-serve|0|9"
 }
 
 @test "ab-serve: a missing database exits 66 and creates nothing" {

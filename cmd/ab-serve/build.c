@@ -262,7 +262,7 @@ sql_series(struct build *b, struct sbuf *o, sqlite3_stmt *st, int max)
 			sb_puts(o, i ? ",[" : "[");
 			sb_jnum(o, x[i]);
 			sb_puts(o, ",");
-			sb_jnum(o, y[i]);
+			sb_jnum_short(o, y[i]);
 			sb_puts(o, "]");
 		}
 	} else {
@@ -283,7 +283,7 @@ sql_series(struct build *b, struct sbuf *o, sqlite3_stmt *st, int max)
 				first = 0;
 				sb_jnum(o, x[pick[j]]);
 				sb_puts(o, ",");
-				sb_jnum(o, y[pick[j]]);
+				sb_jnum_short(o, y[pick[j]]);
 				sb_puts(o, "]");
 			}
 		}
@@ -464,6 +464,9 @@ ab_serve_build(struct build *b)
 		goto out;
 	snprintf(path, sizeof path, "%s/report/report.js", b->share);
 	if ((code = copy_asset(b, path, "report.js")))
+		goto out;
+	snprintf(path, sizeof path, "%s/report/favicon.svg", b->share);
+	if ((code = copy_asset(b, path, "favicon.svg")))
 		goto out;
 	if ((code = copy_asset(b, b->chartjs, "chart.umd.js")))
 		goto out;

@@ -142,6 +142,19 @@ sb_jnum(struct sbuf *b, double x)
 }
 
 void
+sb_jnum_short(struct sbuf *b, double x)
+{
+	char buf[40];
+
+	if (!isfinite(x)) {
+		sb_puts(b, "null");
+		return;
+	}
+	snprintf(buf, sizeof buf, "%.8g", x);
+	sb_puts(b, buf);
+}
+
+void
 sb_numtext(struct sbuf *b, double x)
 {
 	if (!isfinite(x)) {

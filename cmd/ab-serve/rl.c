@@ -65,7 +65,7 @@ curves(struct build *b, struct page *pg, const char *key, const char *step, cons
 			sqlite3_reset(st);
 			sqlite3_bind_value(st, 1, sqlite3_column_value(runs, 0));
 			sqlite3_bind_text(st, 2, metrics->v[m], -1, SQLITE_STATIC);
-			sql_series(b, &pg->data, st, b->max_points);
+			sql_series(b, &pg->data, st, b->max_points / MAX_RUNS > 100 ? b->max_points / MAX_RUNS : 100);
 			sb_puts(&pg->data, "}");
 		}
 		sb_puts(&pg->data, "]");

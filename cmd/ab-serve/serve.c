@@ -169,7 +169,8 @@ serve_file(struct server *s, struct MHD_Connection *c, const char *url)
 static const char login_form[] =
 	"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-	"<title>Log in · autobot report</title><link rel=\"stylesheet\" href=\"/assets/style.css\"></head>"
+	"<title>Log in · autobot report</title><link rel=\"icon\" href=\"/assets/favicon.svg\" type=\"image/svg+xml\">"
+	"<link rel=\"stylesheet\" href=\"/assets/style.css\"></head>"
 	"<body class=\"login\"><main><h1>autobot report</h1>%s"
 	"<form method=\"post\" action=\"/login\">"
 	"<label>Name <input name=\"name\" autocomplete=\"username\" required></label>"
@@ -387,7 +388,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		if (strcmp(url, "/login") == 0)
 			return login_page(s, c, MHD_HTTP_OK, NULL, NULL, NULL);
 		/* the login page's style sheet is public; nothing else is */
-		if (strcmp(url, "/assets/style.css") != 0 && authorised(s, c, url, &ret) != 0)
+		if (strcmp(url, "/assets/style.css") != 0 && strcmp(url, "/assets/favicon.svg") != 0 &&
+		    authorised(s, c, url, &ret) != 0)
 			return ret;
 	}
 	return serve_file(s, c, url);

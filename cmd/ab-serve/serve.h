@@ -29,6 +29,8 @@ void sb_printf(struct sbuf *b, const char *fmt, ...)
 void sb_html(struct sbuf *b, const char *s);
 void sb_jstr(struct sbuf *b, const char *s);   /* a JSON string, HTML-safe */
 void sb_jnum(struct sbuf *b, double x);        /* null for NaN/inf */
+/* 8 significant digits: chart values, where the last cent cannot be seen */
+void sb_jnum_short(struct sbuf *b, double x);
 void sb_free(struct sbuf *b);
 /* Display form of a number: up to 10 significant digits, no exponent
  * for everyday magnitudes. */

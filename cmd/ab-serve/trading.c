@@ -135,11 +135,16 @@ markers(struct build *b, struct page *pg, const char *sql, const char *ex, const
 static void
 jarr(struct sbuf *o, const char *name, const double *v, size_t n)
 {
+	int exact = strcmp(name, "t") == 0;
+
 	sb_printf(o, ",\"%s\":[", name);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			sb_puts(o, ",");
-		sb_jnum(o, v[i]);
+		if (exact)
+			sb_jnum(o, v[i]);
+		else
+			sb_jnum_short(o, v[i]);
 	}
 	sb_puts(o, "]");
 }
@@ -303,7 +308,8 @@ equity_curves(struct build *b, struct page *pg)
 		sqlite3_reset(st);
 		stmt_bind_since(st, 1, b);
 		sqlite3_bind_value(st, 2, sqlite3_column_value(ids, 0));
-		sql_series(b, &pg->data, st, b->max_points);
+		/* ten curves on one chart: a quarter of the points each is plenty */
+		sql_series(b, &pg->data, st, b->max_points / 4);
 		sb_puts(&pg->data, "}");
 	}
 	if (k) {
