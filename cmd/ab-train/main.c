@@ -699,9 +699,9 @@ cmd_eval(struct ctx *x)
 	}
 	if ((code = model_trading(&md, &x->spec, &x->rules)))
 		goto out;
+	jv h = jv_parse(md.hyper);
 	if (!x->symbol && x->nargs == 0) {
 		/* default to the market the model was trained on */
-		jv h = jv_parse(md.hyper);
 		jv s = jv_object_get(jv_copy(h), jv_string("symbol"));
 		if (jv_get_kind(s) == JV_KIND_STRING) {
 			static char ex[64], sy[64], tf[16];
@@ -717,14 +717,15 @@ cmd_eval(struct ctx *x)
 			jv_free(t);
 		}
 		jv_free(s);
-		if (!x->has_from) {
-			jv v = jv_object_get(jv_copy(h), jv_string("valid_until"));
-			if (jv_get_kind(v) == JV_KIND_STRING && ab_time_parse_str(jv_string_value(v), &x->from) == 0)
-				x->has_from = 1;
-			jv_free(v);
-		}
-		jv_free(h);
 	}
+	if (!x->has_from) {
+		/* default to the held-out test period */
+		jv v = jv_object_get(jv_copy(h), jv_string("valid_until"));
+		if (jv_get_kind(v) == JV_KIND_STRING && ab_time_parse_str(jv_string_value(v), &x->from) == 0)
+			x->has_from = 1;
+		jv_free(v);
+	}
+	jv_free(h);
 	if ((code = load_market(x, &x->spec, &m)))
 		goto out;
 	int lo = x->has_from ? lower_bound(&m, x->from) : 0;

@@ -373,7 +373,7 @@ jv_text(jv o, const char *key)
 static int
 import(struct ab_db *db, struct ab_out *out, const char *file)
 {
-	jv j = jv_load_file(file, 1);
+	jv j = jv_load_file(file, 0);
 	struct model m = {0};
 	int code = 0;
 
