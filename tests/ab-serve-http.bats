@@ -228,3 +228,31 @@ login() { # NAME PASSWORD: the status; the cookie lands in $T/jar
 	run aget /trading.html -X PUT
 	assert_output 405
 }
+
+@test "ab-serve: --rebuild builds the site at start and keeps it fresh" {
+	cp "$SITE_DB" "$DB"
+	RPORT=$(free_port)
+	timeout 30 ab-serve --listen "127.0.0.1:$RPORT" --dir "$T/live" --db "$DB" --rebuild 1 2>"$T/rebuild.log" &
+	echo $! >"$T/auth.pid"
+	wait_port "$RPORT"
+	run curl -s "http://127.0.0.1:$RPORT/trading.html"
+	assert_output --partial '>63325.89<'
+	sqlite3 "$DB" "UPDATE candles SET close = 64000.5 WHERE symbol = 'BTC/USDT' AND ts = 1714518000000"
+	for _ in $(seq 50); do
+		curl -s "http://127.0.0.1:$RPORT/trading.html" | grep -q '>64000.5<' && break
+		sleep 0.1
+	done
+	run curl -s "http://127.0.0.1:$RPORT/trading.html"
+	assert_output --partial '>64000.5<'
+}
+
+@test "ab-serve: a bad --listen address is a usage error, a missing --dir exits 66" {
+	run ab-serve --listen nowhere --dir "$SITE"
+	assert_failure 64
+	run ab-serve --listen 127.0.0.1:99999 --dir "$SITE"
+	assert_failure 64
+	run ab-serve --listen "127.0.0.1:$(free_port)" --dir "$T/none"
+	assert_failure 66
+	run ab-serve serve --dir "$SITE"
+	assert_failure 64
+}
