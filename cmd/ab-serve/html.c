@@ -42,14 +42,19 @@ sb_puts(struct sbuf *b, const char *s)
 void
 sb_printf(struct sbuf *b, const char *fmt, ...)
 {
+	char tmp[512];
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
+	if ((size_t)n < sizeof tmp) {
+		sb_put(b, tmp, (size_t)n);
+		return;
+	}
 	sb_grow(b, (size_t)n);
 	va_start(ap, fmt);
 	vsnprintf(b->p + b->n, (size_t)n + 1, fmt, ap);
