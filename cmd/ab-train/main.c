@@ -229,6 +229,9 @@ load_market(struct ctx *x, const struct feat_spec *spec, struct market *m)
 		ab_lines_free(&in);
 		ab_jrec_free(&rec);
 	}
+	for (int k = 0; k < spec->n && !code && m->n > 0; k++)
+		if (!fs.seen[k])
+			code = ab_err(AB_EDATA, "no candle has the feature \"%s\"", spec->name[k]);
 	if (!code && m->n >= 2)
 		m->tf_ms = m->ts[1] - m->ts[0];
 out:

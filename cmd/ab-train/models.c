@@ -390,6 +390,10 @@ import(struct ab_db *db, struct ab_out *out, const char *file)
 		return ab_err(AB_EDATA, "%s: expected one model record", file);
 	}
 	jv o = jv_array_get(j, 0);
+	if (jv_get_kind(o) != JV_KIND_OBJECT) {
+		jv_free(o);
+		return ab_err(AB_EDATA, "%s: expected one model record", file);
+	}
 	m.name = jv_text(o, "name");
 	m.env = jv_text(o, "env");
 	m.hyper = jv_text(o, "hyper");
