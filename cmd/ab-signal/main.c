@@ -13,34 +13,35 @@
 #include "err.h"
 #include "jsonl.h"
 #include "runs.h"
-#include "strategy.h"
+#include "rules.h"
+#include "strategies.h"
 #include "timefmt.h"
 
 enum {
-	KEY_IND = AB_KEY_FIRST_PROGRAM_KEY, /* + enum ind_kind */
-	KEY_BUY = KEY_IND + IND_NKINDS, KEY_SELL, KEY_STRATEGY_FILE, KEY_FROM_DB, KEY_SINCE,
+	KEY_IND = AB_KEY_FIRST_PROGRAM_KEY, /* + enum ab_ind_kind */
+	KEY_BUY = KEY_IND + AB_IND_NKINDS, KEY_SELL, KEY_STRATEGY_FILE, KEY_FROM_DB, KEY_SINCE,
 	KEY_STORE, KEY_FAST, KEY_SLOW, KEY_SIGNAL, KEY_PERIOD, KEY_N, KEY_LOW, KEY_HIGH, KEY_K,
 };
 
 static const struct ab_opt options[] = {
-	{"sma", KEY_IND + IND_SMA, "N", "simple moving average of close: sma_N"},
-	{"ema", KEY_IND + IND_EMA, "N", "exponential moving average of close: ema_N"},
-	{"wma", KEY_IND + IND_WMA, "N", "weighted moving average of close: wma_N"},
-	{"rsi", KEY_IND + IND_RSI, "N", "relative strength index: rsi_N"},
-	{"macd", KEY_IND + IND_MACD, "F,S,G", "MACD: macd, macd_signal, macd_hist"},
-	{"bbands", KEY_IND + IND_BBANDS, "N,K", "Bollinger bands: bb_upper, bb_middle, bb_lower"},
-	{"atr", KEY_IND + IND_ATR, "N", "average true range: atr_N"},
-	{"adx", KEY_IND + IND_ADX, "N", "average directional index: adx_N"},
-	{"cci", KEY_IND + IND_CCI, "N", "commodity channel index: cci_N"},
-	{"willr", KEY_IND + IND_WILLR, "N", "Williams %R: willr_N"},
-	{"roc", KEY_IND + IND_ROC, "N", "rate of change in percent: roc_N"},
-	{"mfi", KEY_IND + IND_MFI, "N", "money flow index: mfi_N"},
-	{"stoch", KEY_IND + IND_STOCH, "K,KS,D", "slow stochastic: stoch_k, stoch_d"},
-	{"obv", KEY_IND + IND_OBV, NULL, "on-balance volume: obv"},
-	{"sar", KEY_IND + IND_SAR, "STEP,MAX", "parabolic SAR: sar"},
-	{"vwap", KEY_IND + IND_VWAP, NULL, "volume-weighted average price per UTC day: vwap"},
-	{"donchian", KEY_IND + IND_DONCHIAN, "N", "Donchian channel: donchian_upper, donchian_lower"},
-	{"keltner", KEY_IND + IND_KELTNER, "N,K", "Keltner channel: keltner_upper, keltner_middle, keltner_lower"},
+	{"sma", KEY_IND + AB_IND_SMA, "N", "simple moving average of close: sma_N"},
+	{"ema", KEY_IND + AB_IND_EMA, "N", "exponential moving average of close: ema_N"},
+	{"wma", KEY_IND + AB_IND_WMA, "N", "weighted moving average of close: wma_N"},
+	{"rsi", KEY_IND + AB_IND_RSI, "N", "relative strength index: rsi_N"},
+	{"macd", KEY_IND + AB_IND_MACD, "F,S,G", "MACD: macd, macd_signal, macd_hist"},
+	{"bbands", KEY_IND + AB_IND_BBANDS, "N,K", "Bollinger bands: bb_upper, bb_middle, bb_lower"},
+	{"atr", KEY_IND + AB_IND_ATR, "N", "average true range: atr_N"},
+	{"adx", KEY_IND + AB_IND_ADX, "N", "average directional index: adx_N"},
+	{"cci", KEY_IND + AB_IND_CCI, "N", "commodity channel index: cci_N"},
+	{"willr", KEY_IND + AB_IND_WILLR, "N", "Williams %R: willr_N"},
+	{"roc", KEY_IND + AB_IND_ROC, "N", "rate of change in percent: roc_N"},
+	{"mfi", KEY_IND + AB_IND_MFI, "N", "money flow index: mfi_N"},
+	{"stoch", KEY_IND + AB_IND_STOCH, "K,KS,D", "slow stochastic: stoch_k, stoch_d"},
+	{"obv", KEY_IND + AB_IND_OBV, NULL, "on-balance volume: obv"},
+	{"sar", KEY_IND + AB_IND_SAR, "STEP,MAX", "parabolic SAR: sar"},
+	{"vwap", KEY_IND + AB_IND_VWAP, NULL, "volume-weighted average price per UTC day: vwap"},
+	{"donchian", KEY_IND + AB_IND_DONCHIAN, "N", "Donchian channel: donchian_upper, donchian_lower"},
+	{"keltner", KEY_IND + AB_IND_KELTNER, "N,K", "Keltner channel: keltner_upper, keltner_middle, keltner_lower"},
 	{"buy", KEY_BUY, "JQ", "jq rule on each annotated candle ($prev: the one before): buy when true"},
 	{"sell", KEY_SELL, "JQ", "jq rule: sell when true"},
 	{"strategy-file", KEY_STRATEGY_FILE, "FILE", "a .jq strategy file defining buy and sell"},
@@ -73,7 +74,7 @@ struct series {
 };
 
 struct app {
-	struct ind *inds;
+	struct ab_ind *inds;
 	int ninds, nvals;
 	size_t state_size;
 	const char **skip;
@@ -83,7 +84,7 @@ struct app {
 	size_t *keylen;
 	double *vals;
 
-	struct strategy strat;
+	struct ab_strategy strat;
 	int have_strat;
 	struct rule buy, sell;
 	int have_buy, have_sell;
@@ -108,25 +109,25 @@ struct app {
 /* ---- indicators ---- */
 
 static int
-add_ind(struct app *a, const struct ind *want)
+add_ind(struct app *a, const struct ab_ind *want)
 {
 	int later = 0;
 
 	for (int i = 0; i < a->ninds; i++) {
-		if (ind_same(&a->inds[i], want))
+		if (ab_ind_same(&a->inds[i], want))
 			return i;
 		if (a->inds[i].kind == want->kind)
 			later = 1;
 	}
 	a->inds = ab_realloc(a->inds, (size_t)(a->ninds + 1) * sizeof *a->inds);
-	struct ind *ind = &a->inds[a->ninds];
+	struct ab_ind *ind = &a->inds[a->ninds];
 	*ind = *want;
 	memset(ind->name, 0, sizeof ind->name);
-	ind_name(ind, later);
+	ab_ind_name(ind, later);
 	ind->slot = a->nvals;
 	a->nvals += ind->nout;
 	ind->off = a->state_size;
-	a->state_size += (ind_state_size(ind) + 15) & ~(size_t)15;
+	a->state_size += (ab_ind_state_size(ind) + 15) & ~(size_t)15;
 	return a->ninds++;
 }
 
@@ -153,7 +154,7 @@ new_series(struct app *a, const char *key, size_t klen, const struct ab_candle *
 	s->klen = klen;
 	s->state = ab_calloc(1, a->state_size ? a->state_size : 1);
 	for (int i = 0; i < a->ninds; i++)
-		ind_state_init(&a->inds[i], s->state + a->inds[i].off);
+		ab_ind_state_init(&a->inds[i], s->state + a->inds[i].off);
 	s->prev = ab_calloc((size_t)a->nvals + 1, sizeof *s->prev);
 	s->prev_rec = jv_null();
 	if (c->tf_len < sizeof tf) {
@@ -307,7 +308,7 @@ candle(struct app *a, const struct ab_jrec *rec, const struct ab_candle *c, cons
 {
 	struct ab_out *o = &a->out;
 	struct series *s = find_series(a, c);
-	struct bar b = {c->open, c->high, c->low, c->close, c->volume, c->ts};
+	struct ab_bar b = {c->open, c->high, c->low, c->close, c->volume, c->ts};
 	double *v = a->vals;
 	size_t start = 0;
 	int sig = 0, code;
@@ -333,11 +334,11 @@ candle(struct app *a, const struct ab_jrec *rec, const struct ab_candle *c, cons
 				 (int)c->tf_len, c->tf);
 	}
 	for (int i = 0; i < a->ninds; i++) {
-		const struct ind *ind = &a->inds[i];
-		ind_update(ind, s->state + ind->off, &b, s->rows, v + ind->slot);
+		const struct ab_ind *ind = &a->inds[i];
+		ab_ind_update(ind, s->state + ind->off, &b, s->rows, v + ind->slot);
 	}
 	if (a->have_strat)
-		sig = strat_decide(&a->strat, v, s->prev, c->close, s->prev_close, s->rows > 0,
+		sig = ab_strat_decide(&a->strat, v, s->prev, c->close, s->prev_close, s->rows > 0,
 				   &s->last_signal);
 	if (sig)
 		label = a->strat.label;
@@ -555,7 +556,7 @@ find_strategy_file(const char *name)
 	return NULL;
 }
 
-static int parse_ind_arg(struct app *a, enum ind_kind kind, const char *arg, const char *where);
+static int parse_ind_arg(struct app *a, enum ab_ind_kind kind, const char *arg, const char *where);
 
 /* A strategy file holds jq definitions of `buy` and `sell` (either may be
  * missing) and may ask for indicators on lines "# ab-signal: --rsi 14 ...". */
@@ -576,19 +577,19 @@ load_strategy_file(struct app *a, const char *path, char **texts)
 			char *l = ab_strndup(p + 12, n - 12), *save = NULL;
 			for (char *w = strtok_r(l, " \t", &save); w && !code; w = strtok_r(NULL, " \t", &save)) {
 				int k;
-				for (k = 0; k < IND_NKINDS; k++)
-					if (w[0] == '-' && w[1] == '-' && strcmp(w + 2, ind_kinds[k].option) == 0)
+				for (k = 0; k < AB_IND_NKINDS; k++)
+					if (w[0] == '-' && w[1] == '-' && strcmp(w + 2, ab_ind_kinds[k].option) == 0)
 						break;
-				if (k == IND_NKINDS) {
+				if (k == AB_IND_NKINDS) {
 					code = ab_err(AB_EUSAGE, "%s: \"%s\" is not an indicator option", path, w);
 					break;
 				}
 				const char *arg = NULL;
-				if (ind_kinds[k].args && !(arg = strtok_r(NULL, " \t", &save))) {
-					code = ab_err(AB_EUSAGE, "%s: --%s needs %s", path, w + 2, ind_kinds[k].args);
+				if (ab_ind_kinds[k].args && !(arg = strtok_r(NULL, " \t", &save))) {
+					code = ab_err(AB_EUSAGE, "%s: --%s needs %s", path, w + 2, ab_ind_kinds[k].args);
 					break;
 				}
-				code = parse_ind_arg(a, (enum ind_kind)k, arg, path);
+				code = parse_ind_arg(a, (enum ab_ind_kind)k, arg, path);
 			}
 			free(l);
 		}
@@ -616,11 +617,11 @@ load_strategy_file(struct app *a, const char *path, char **texts)
 }
 
 static int
-parse_ind_arg(struct app *a, enum ind_kind kind, const char *arg, const char *where)
+parse_ind_arg(struct app *a, enum ab_ind_kind kind, const char *arg, const char *where)
 {
-	struct ind ind;
+	struct ab_ind ind;
 
-	if (ind_parse(&ind, kind, arg ? arg : "", a->msg, sizeof a->msg))
+	if (ab_ind_parse(&ind, kind, arg ? arg : "", a->msg, sizeof a->msg))
 		return ab_err(AB_EUSAGE, "%s%s%s", where ? where : "", where ? ": " : "", a->msg);
 	add_ind(a, &ind);
 	return 0;
@@ -642,7 +643,7 @@ main(int argc, char **argv)
 {
 	struct ab_cli cli;
 	struct app a = {0};
-	struct strat_opts so = {0};
+	struct ab_strat_opts so = {0};
 	const char *db_path = NULL, *strat_name = NULL, *strategy_file = NULL;
 	const char *buy_text = NULL, *sell_text = NULL;
 	const char *from[3] = {NULL, NULL, NULL};
@@ -666,8 +667,8 @@ main(int argc, char **argv)
 			code = cli.status;
 			goto done;
 		}
-		if (key >= KEY_IND && key < KEY_IND + IND_NKINDS) {
-			if ((code = parse_ind_arg(&a, (enum ind_kind)(key - KEY_IND), cli.arg, NULL))) {
+		if (key >= KEY_IND && key < KEY_IND + AB_IND_NKINDS) {
+			if ((code = parse_ind_arg(&a, (enum ab_ind_kind)(key - KEY_IND), cli.arg, NULL))) {
 				fprintf(stderr, "ab-signal: try 'ab-signal --help'\n");
 				goto done;
 			}
@@ -706,18 +707,18 @@ main(int argc, char **argv)
 		case KEY_FAST: case KEY_SLOW: case KEY_SIGNAL: case KEY_PERIOD: case KEY_N:
 			if ((code = ab_cli_long(&cli, 1, 100000, &l)))
 				goto done;
-			if (key == KEY_FAST) so.fast = l, so.given |= STO_FAST;
-			if (key == KEY_SLOW) so.slow = l, so.given |= STO_SLOW;
-			if (key == KEY_SIGNAL) so.signal = l, so.given |= STO_SIGNAL;
-			if (key == KEY_PERIOD) so.period = l, so.given |= STO_PERIOD;
-			if (key == KEY_N) so.n = l, so.given |= STO_N;
+			if (key == KEY_FAST) so.fast = l, so.given |= AB_STO_FAST;
+			if (key == KEY_SLOW) so.slow = l, so.given |= AB_STO_SLOW;
+			if (key == KEY_SIGNAL) so.signal = l, so.given |= AB_STO_SIGNAL;
+			if (key == KEY_PERIOD) so.period = l, so.given |= AB_STO_PERIOD;
+			if (key == KEY_N) so.n = l, so.given |= AB_STO_N;
 			break;
 		case KEY_LOW: case KEY_HIGH: case KEY_K:
 			if ((code = ab_cli_double(&cli, 0, 1e6, &d)))
 				goto done;
-			if (key == KEY_LOW) so.low = d, so.given |= STO_LOW;
-			if (key == KEY_HIGH) so.high = d, so.given |= STO_HIGH;
-			if (key == KEY_K) so.k = d, so.given |= STO_K;
+			if (key == KEY_LOW) so.low = d, so.given |= AB_STO_LOW;
+			if (key == KEY_HIGH) so.high = d, so.given |= AB_STO_HIGH;
+			if (key == KEY_K) so.k = d, so.given |= AB_STO_K;
 			break;
 		}
 	}
@@ -739,9 +740,9 @@ main(int argc, char **argv)
 		goto done;
 	}
 	if (strat_name) {
-		enum strat_kind k = strat_lookup(strat_name);
-		if (k != ST_NONE) {
-			if ((code = strat_setup(&a.strat, k, &so)))
+		enum ab_strat_kind k = ab_strat_lookup(strat_name);
+		if (k != AB_ST_NONE) {
+			if ((code = ab_strat_setup(&a.strat, k, &so)))
 				goto done;
 			a.have_strat = 1;
 		} else if (so.given) {
@@ -771,21 +772,12 @@ main(int argc, char **argv)
 		a.rules_label = ab_strdup("jq");
 	}
 	if (a.have_strat) {
-		int first = -1;
+		int slot[2] = {0, 0};
 		for (int i = 0; i < a.strat.nneed; i++) {
 			int at = add_ind(&a, &a.strat.need[i]);
-			if (i == 0)
-				first = at;
-			else
-				a.strat.b = a.inds[at].slot;
+			slot[i] = a.inds[at].slot;
 		}
-		a.strat.a = a.inds[first].slot;
-		if (a.strat.kind == ST_MACD_CROSS)
-			a.strat.b = a.strat.a + 1;
-		else if (a.strat.kind == ST_BBANDS_REVERT)
-			a.strat.b = a.strat.a + 2;
-		else if (a.strat.kind == ST_DONCHIAN_BREAKOUT)
-			a.strat.b = a.strat.a + 1;
+		ab_strat_slots(&a.strat, slot);
 	}
 	if (buy_text && (code = rule_compile(&a.buy, strategy_file || file_path ? "buy" : "--buy", buy_text)))
 		goto done;
@@ -866,7 +858,7 @@ done:
 	free(a.map);
 	free(a.keybuf);
 	for (int i = 0; i < a.ninds; i++)
-		ind_free(&a.inds[i]);
+		ab_ind_free(&a.inds[i]);
 	free(a.inds);
 	free(a.skip);
 	for (int i = 0; a.keytext && i < a.nvals; i++)

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "err.h"
-#include "signal.h"
+#include "rules.h"
 
 struct errbuf {
 	const char *what;

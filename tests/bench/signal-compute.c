@@ -2,8 +2,8 @@
  * fifteen TA-Lib indicators (no parsing, no printing), and with -DWITH_TALIB
  * the same fifteen through TA-Lib's own batch functions on the same candles.
  * Built and run by scripts/bench-ab-signal:
- *   cc -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -Ilib -Icmd/ab-signal \
- *      tests/bench/signal-compute.c cmd/ab-signal/indicators.c lib/numfmt.c lib/err.c -lm
+ *   cc -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -Ilib \
+ *      tests/bench/signal-compute.c lib/indicators.c lib/numfmt.c lib/err.c -lm
  */
 #include <math.h>
 #include <stdint.h>
@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "err.h"
-#include "signal.h"
+#include "indicators.h"
 #ifdef WITH_TALIB
 #include "ta_libc.h"
 #endif
@@ -48,8 +48,8 @@ main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 1000000;
 	int rounds = 5, nind = 15, nvals = 0;
-	struct bar *b = ab_malloc((size_t)n * sizeof *b);
-	struct ind inds[15];
+	struct ab_bar *b = ab_malloc((size_t)n * sizeof *b);
+	struct ab_ind inds[15];
 	size_t size = 0;
 	double p = 40000, best = 1e9, sink = 0;
 	char msg[200];
@@ -66,26 +66,26 @@ main(int argc, char **argv)
 	}
 	for (int k = 0; k < nind; k++) {
 		int kind;
-		for (kind = 0; strcmp(ind_kinds[kind].option, specs[k][0]); kind++)
+		for (kind = 0; strcmp(ab_ind_kinds[kind].option, specs[k][0]); kind++)
 			;
-		if (ind_parse(&inds[k], (enum ind_kind)kind, specs[k][1], msg, sizeof msg))
+		if (ab_ind_parse(&inds[k], (enum ab_ind_kind)kind, specs[k][1], msg, sizeof msg))
 			return fprintf(stderr, "%s\n", msg), 1;
-		ind_name(&inds[k], 0);
+		ab_ind_name(&inds[k], 0);
 		inds[k].slot = nvals;
 		nvals += inds[k].nout;
 		inds[k].off = size;
-		size += (ind_state_size(&inds[k]) + 15) & ~(size_t)15;
+		size += (ab_ind_state_size(&inds[k]) + 15) & ~(size_t)15;
 	}
 	double *vals = ab_malloc((size_t)nvals * sizeof *vals);
 	char *state = ab_malloc(size);
 	for (int r = 0; r < rounds; r++) {
 		memset(state, 0, size);
 		for (int k = 0; k < nind; k++)
-			ind_state_init(&inds[k], state + inds[k].off);
+			ab_ind_state_init(&inds[k], state + inds[k].off);
 		double t0 = now();
 		for (long i = 0; i < n; i++) {
 			for (int k = 0; k < nind; k++)
-				ind_update(&inds[k], state + inds[k].off, &b[i], i, vals + inds[k].slot);
+				ab_ind_update(&inds[k], state + inds[k].off, &b[i], i, vals + inds[k].slot);
 			sink += vals[0];
 		}
 		double t = now() - t0;
@@ -139,7 +139,7 @@ main(int argc, char **argv)
 	}
 #endif
 	for (int k = 0; k < nind; k++)
-		ind_free(&inds[k]);
+		ab_ind_free(&inds[k]);
 	free(vals);
 	free(state);
 	free(b);

@@ -5,22 +5,22 @@
 #include <string.h>
 
 #include "err.h"
-#include "strategy.h"
+#include "strategies.h"
 
-const char *const strat_names[] = {"sma-cross", "ema-cross", "macd-cross", "rsi-revert",
+const char *const ab_strat_names[] = {"sma-cross", "ema-cross", "macd-cross", "rsi-revert",
 				   "bbands-revert", "donchian-breakout", NULL};
 
-enum strat_kind
-strat_lookup(const char *name)
+enum ab_strat_kind
+ab_strat_lookup(const char *name)
 {
-	for (int i = 0; strat_names[i]; i++)
-		if (strcmp(name, strat_names[i]) == 0)
-			return (enum strat_kind)(i + 1);
-	return ST_NONE;
+	for (int i = 0; ab_strat_names[i]; i++)
+		if (strcmp(name, ab_strat_names[i]) == 0)
+			return (enum ab_strat_kind)(i + 1);
+	return AB_ST_NONE;
 }
 
 static int
-only(const char *name, const struct strat_opts *o, int allowed)
+only(const char *name, const struct ab_strat_opts *o, int allowed)
 {
 	static const char *const optname[] = {"fast", "slow", "signal", "period", "n", "low", "high", "k"};
 
@@ -31,9 +31,9 @@ only(const char *name, const struct strat_opts *o, int allowed)
 }
 
 static void
-need(struct strategy *s, enum ind_kind kind, int p0, int p1, int p2, double d0)
+need(struct ab_strategy *s, enum ab_ind_kind kind, int p0, int p1, int p2, double d0)
 {
-	struct ind *i = &s->need[s->nneed++];
+	struct ab_ind *i = &s->need[s->nneed++];
 
 	memset(i, 0, sizeof *i);
 	i->kind = kind;
@@ -41,77 +41,78 @@ need(struct strategy *s, enum ind_kind kind, int p0, int p1, int p2, double d0)
 	i->p[1] = p1;
 	i->p[2] = p2;
 	i->d[0] = d0;
+	i->nout = ab_ind_nout(kind);
 }
 
 int
-strat_setup(struct strategy *s, enum strat_kind kind, const struct strat_opts *o)
+ab_strat_setup(struct ab_strategy *s, enum ab_strat_kind kind, const struct ab_strat_opts *o)
 {
-	const char *name = strat_names[kind - 1];
+	const char *name = ab_strat_names[kind - 1];
 	long fast, slow;
 
 	memset(s, 0, sizeof *s);
 	s->kind = kind;
 	switch (kind) {
-	case ST_SMA_CROSS:
-	case ST_EMA_CROSS:
-	case ST_MACD_CROSS:
-		if (only(name, o, STO_FAST | STO_SLOW | (kind == ST_MACD_CROSS ? STO_SIGNAL : 0)))
+	case AB_ST_SMA_CROSS:
+	case AB_ST_EMA_CROSS:
+	case AB_ST_MACD_CROSS:
+		if (only(name, o, AB_STO_FAST | AB_STO_SLOW | (kind == AB_ST_MACD_CROSS ? AB_STO_SIGNAL : 0)))
 			return AB_EUSAGE;
-		fast = o->given & STO_FAST ? o->fast : kind == ST_SMA_CROSS ? 10 : 12;
-		slow = o->given & STO_SLOW ? o->slow : kind == ST_SMA_CROSS ? 30 : 26;
+		fast = o->given & AB_STO_FAST ? o->fast : kind == AB_ST_SMA_CROSS ? 10 : 12;
+		slow = o->given & AB_STO_SLOW ? o->slow : kind == AB_ST_SMA_CROSS ? 30 : 26;
 		if (fast < 2 || slow < 2 || fast >= slow || slow > 100000)
 			return ab_err(AB_EUSAGE, "strategy %s: need 2 <= --fast < --slow <= 100000 (got %ld and %ld)",
 				      name, fast, slow);
-		if (kind == ST_MACD_CROSS) {
-			long sig = o->given & STO_SIGNAL ? o->signal : 9;
+		if (kind == AB_ST_MACD_CROSS) {
+			long sig = o->given & AB_STO_SIGNAL ? o->signal : 9;
 			if (sig < 2 || sig > 100000)
 				return ab_err(AB_EUSAGE, "strategy %s: --signal must be in [2, 100000]", name);
-			need(s, IND_MACD, (int)fast, (int)slow, (int)sig, 0);
+			need(s, AB_IND_MACD, (int)fast, (int)slow, (int)sig, 0);
 			snprintf(s->label, sizeof s->label, "%s --fast %ld --slow %ld --signal %ld", name,
 				 fast, slow, sig);
 		} else {
-			enum ind_kind k = kind == ST_SMA_CROSS ? IND_SMA : IND_EMA;
+			enum ab_ind_kind k = kind == AB_ST_SMA_CROSS ? AB_IND_SMA : AB_IND_EMA;
 			need(s, k, (int)fast, 0, 0, 0);
 			need(s, k, (int)slow, 0, 0, 0);
 			snprintf(s->label, sizeof s->label, "%s --fast %ld --slow %ld", name, fast, slow);
 		}
 		return 0;
-	case ST_RSI_REVERT: {
-		if (only(name, o, STO_PERIOD | STO_LOW | STO_HIGH))
+	case AB_ST_RSI_REVERT: {
+		if (only(name, o, AB_STO_PERIOD | AB_STO_LOW | AB_STO_HIGH))
 			return AB_EUSAGE;
-		long p = o->given & STO_PERIOD ? o->period : 14;
-		s->low = o->given & STO_LOW ? o->low : 30;
-		s->high = o->given & STO_HIGH ? o->high : 70;
+		long p = o->given & AB_STO_PERIOD ? o->period : 14;
+		s->low = o->given & AB_STO_LOW ? o->low : 30;
+		s->high = o->given & AB_STO_HIGH ? o->high : 70;
 		if (p < 2 || p > 100000 || !(s->low < s->high) || s->low < 0 || s->high > 100)
 			return ab_err(AB_EUSAGE, "strategy %s: need --period >= 2 and 0 <= --low < --high <= 100",
 				      name);
-		need(s, IND_RSI, (int)p, 0, 0, 0);
+		need(s, AB_IND_RSI, (int)p, 0, 0, 0);
 		snprintf(s->label, sizeof s->label, "%s --period %ld --low %g --high %g", name, p, s->low,
 			 s->high);
 		return 0;
 	}
-	case ST_BBANDS_REVERT: {
-		if (only(name, o, STO_PERIOD | STO_K))
+	case AB_ST_BBANDS_REVERT: {
+		if (only(name, o, AB_STO_PERIOD | AB_STO_K))
 			return AB_EUSAGE;
-		long p = o->given & STO_PERIOD ? o->period : 20;
-		double k = o->given & STO_K ? o->k : 2;
+		long p = o->given & AB_STO_PERIOD ? o->period : 20;
+		double k = o->given & AB_STO_K ? o->k : 2;
 		if (p < 2 || p > 100000 || !(k > 0))
 			return ab_err(AB_EUSAGE, "strategy %s: need --period >= 2 and --k > 0", name);
-		need(s, IND_BBANDS, (int)p, 0, 0, k);
+		need(s, AB_IND_BBANDS, (int)p, 0, 0, k);
 		snprintf(s->label, sizeof s->label, "%s --period %ld --k %g", name, p, k);
 		return 0;
 	}
-	case ST_DONCHIAN_BREAKOUT: {
-		if (only(name, o, STO_N))
+	case AB_ST_DONCHIAN_BREAKOUT: {
+		if (only(name, o, AB_STO_N))
 			return AB_EUSAGE;
-		long n = o->given & STO_N ? o->n : 20;
+		long n = o->given & AB_STO_N ? o->n : 20;
 		if (n < 1 || n > 100000)
 			return ab_err(AB_EUSAGE, "strategy %s: --n must be in [1, 100000]", name);
-		need(s, IND_DONCHIAN, (int)n, 0, 0, 0);
+		need(s, AB_IND_DONCHIAN, (int)n, 0, 0, 0);
 		snprintf(s->label, sizeof s->label, "%s --n %ld", name, n);
 		return 0;
 	}
-	case ST_NONE: break;
+	case AB_ST_NONE: break;
 	}
 	return AB_ESOFTWARE;
 }
@@ -129,23 +130,37 @@ cross(double a0, double b0, double a1, double b1)
 	return 0;
 }
 
-int
-strat_decide(const struct strategy *s, const double *v, const double *pv, double close,
-	     double prevclose, int have_prev, int *last)
+void
+ab_strat_slots(struct ab_strategy *s, const int *slot)
+{
+	s->a = slot[0];
+	if (s->nneed > 1)
+		s->b = slot[1];
+	if (s->kind == AB_ST_MACD_CROSS)
+		s->b = s->a + 1;
+	else if (s->kind == AB_ST_BBANDS_REVERT)
+		s->b = s->a + 2;
+	else if (s->kind == AB_ST_DONCHIAN_BREAKOUT)
+		s->b = s->a + 1;
+}
+
+static inline int
+decide(const struct ab_strategy *s, const double *v, const double *pv, double close,
+       double prevclose, int have_prev, int *last)
 {
 	int sig = 0;
 
 	if (!have_prev)
 		return 0;
 	switch (s->kind) {
-	case ST_SMA_CROSS:
-	case ST_EMA_CROSS:
+	case AB_ST_SMA_CROSS:
+	case AB_ST_EMA_CROSS:
 		/* fast crosses slow */
 		return cross(pv[s->a], pv[s->b], v[s->a], v[s->b]);
-	case ST_MACD_CROSS:
+	case AB_ST_MACD_CROSS:
 		/* macd (a) crosses its signal line (b) */
 		return cross(pv[s->a], pv[s->b], v[s->a], v[s->b]);
-	case ST_RSI_REVERT: {
+	case AB_ST_RSI_REVERT: {
 		double r0 = pv[s->a], r1 = v[s->a];
 		if (isnan(r0) || isnan(r1))
 			return 0;
@@ -155,7 +170,7 @@ strat_decide(const struct strategy *s, const double *v, const double *pv, double
 			return -1; /* enters overbought */
 		return 0;
 	}
-	case ST_BBANDS_REVERT: {
+	case AB_ST_BBANDS_REVERT: {
 		/* a: upper band, b: lower band */
 		if (isnan(pv[s->b]) || isnan(v[s->b]))
 			return 0;
@@ -165,7 +180,7 @@ strat_decide(const struct strategy *s, const double *v, const double *pv, double
 			return -1;
 		return 0;
 	}
-	case ST_DONCHIAN_BREAKOUT:
+	case AB_ST_DONCHIAN_BREAKOUT:
 		/* The previous row's channel is the N candles before this one. */
 		if (isnan(pv[s->a]))
 			return 0;
@@ -178,7 +193,32 @@ strat_decide(const struct strategy *s, const double *v, const double *pv, double
 		if (sig)
 			*last = sig;
 		return sig;
-	case ST_NONE: break;
+	case AB_ST_NONE: break;
 	}
 	return 0;
+}
+
+int
+ab_strat_decide(const struct ab_strategy *s, const double *v, const double *pv, double close,
+		double prevclose, int have_prev, int *last)
+{
+	return decide(s, v, pv, close, prevclose, have_prev, last);
+}
+
+void
+ab_strat_series(const struct ab_strategy *s, const double *const *cols, const double *close,
+		long n, signed char *out)
+{
+	double rows[2][8];
+	int w[2] = {0, 0}, last = 0;
+
+	for (int i = 0; i < s->nneed; i++)
+		w[i] = s->need[i].nout;
+	for (long r = 0; r < n; r++) {
+		double *v = rows[r & 1], *pv = rows[(r & 1) ^ 1];
+		for (int i = 0, at = 0; i < s->nneed; at += w[i], i++)
+			for (int j = 0; j < w[i]; j++)
+				v[at + j] = cols[i][r * w[i] + j];
+		out[r] = (signed char)decide(s, v, pv, close[r], r > 0 ? close[r - 1] : 0, r > 0, &last);
+	}
 }

@@ -15,40 +15,40 @@
 
 #include "err.h"
 #include "numfmt.h"
-#include "signal.h"
+#include "indicators.h"
 
 #define TA_EPSILON 0.00000000000001
 #define TA_IS_ZERO(v) ((-TA_EPSILON) < (v) && (v) < TA_EPSILON)
 #define TA_IS_ZERO_OR_NEG(v) ((v) < TA_EPSILON)
 #define PER_TO_K(per) ((double)2.0 / ((double)((per) + 1)))
 
-const struct ind_kind_info ind_kinds[IND_NKINDS] = {
-	[IND_SMA] = {"sma", 1, 0, {2}, "N", "simple moving average of close (sma_N)"},
-	[IND_EMA] = {"ema", 1, 0, {2}, "N", "exponential moving average of close (ema_N)"},
-	[IND_WMA] = {"wma", 1, 0, {2}, "N", "linearly weighted moving average of close (wma_N)"},
-	[IND_RSI] = {"rsi", 1, 0, {2}, "N", "Wilder's relative strength index (rsi_N)"},
-	[IND_MACD] = {"macd", 3, 0, {2, 2, 2}, "F,S,G", "MACD (macd, macd_signal, macd_hist)"},
-	[IND_BBANDS] = {"bbands", 1, 1, {2}, "N,K", "Bollinger bands (bb_upper, bb_middle, bb_lower)"},
-	[IND_ATR] = {"atr", 1, 0, {1}, "N", "average true range (atr_N)"},
-	[IND_ADX] = {"adx", 1, 0, {2}, "N", "average directional index (adx_N)"},
-	[IND_CCI] = {"cci", 1, 0, {2}, "N", "commodity channel index (cci_N)"},
-	[IND_WILLR] = {"willr", 1, 0, {2}, "N", "Williams' %R (willr_N)"},
-	[IND_ROC] = {"roc", 1, 0, {1}, "N", "rate of change in percent (roc_N)"},
-	[IND_MFI] = {"mfi", 1, 0, {2}, "N", "money flow index (mfi_N)"},
-	[IND_STOCH] = {"stoch", 3, 0, {1, 1, 1}, "K,KS,D", "slow stochastic (stoch_k, stoch_d)"},
-	[IND_OBV] = {"obv", 0, 0, {0}, NULL, "on-balance volume (obv)"},
-	[IND_SAR] = {"sar", 0, 2, {0}, "STEP,MAX", "parabolic SAR (sar)"},
-	[IND_VWAP] = {"vwap", 0, 0, {0}, NULL, "volume-weighted average price, per UTC day (vwap)"},
-	[IND_DONCHIAN] = {"donchian", 1, 0, {1}, "N", "Donchian channel (donchian_upper, donchian_lower)"},
-	[IND_KELTNER] = {"keltner", 1, 1, {2}, "N,K", "Keltner channel (keltner_upper, keltner_middle, keltner_lower)"},
+const struct ab_ind_kind_info ab_ind_kinds[AB_IND_NKINDS] = {
+	[AB_IND_SMA] = {"sma", 1, 0, {2}, "N", "simple moving average of close (sma_N)"},
+	[AB_IND_EMA] = {"ema", 1, 0, {2}, "N", "exponential moving average of close (ema_N)"},
+	[AB_IND_WMA] = {"wma", 1, 0, {2}, "N", "linearly weighted moving average of close (wma_N)"},
+	[AB_IND_RSI] = {"rsi", 1, 0, {2}, "N", "Wilder's relative strength index (rsi_N)"},
+	[AB_IND_MACD] = {"macd", 3, 0, {2, 2, 2}, "F,S,G", "MACD (macd, macd_signal, macd_hist)"},
+	[AB_IND_BBANDS] = {"bbands", 1, 1, {2}, "N,K", "Bollinger bands (bb_upper, bb_middle, bb_lower)"},
+	[AB_IND_ATR] = {"atr", 1, 0, {1}, "N", "average true range (atr_N)"},
+	[AB_IND_ADX] = {"adx", 1, 0, {2}, "N", "average directional index (adx_N)"},
+	[AB_IND_CCI] = {"cci", 1, 0, {2}, "N", "commodity channel index (cci_N)"},
+	[AB_IND_WILLR] = {"willr", 1, 0, {2}, "N", "Williams' %R (willr_N)"},
+	[AB_IND_ROC] = {"roc", 1, 0, {1}, "N", "rate of change in percent (roc_N)"},
+	[AB_IND_MFI] = {"mfi", 1, 0, {2}, "N", "money flow index (mfi_N)"},
+	[AB_IND_STOCH] = {"stoch", 3, 0, {1, 1, 1}, "K,KS,D", "slow stochastic (stoch_k, stoch_d)"},
+	[AB_IND_OBV] = {"obv", 0, 0, {0}, NULL, "on-balance volume (obv)"},
+	[AB_IND_SAR] = {"sar", 0, 2, {0}, "STEP,MAX", "parabolic SAR (sar)"},
+	[AB_IND_VWAP] = {"vwap", 0, 0, {0}, NULL, "volume-weighted average price, per UTC day (vwap)"},
+	[AB_IND_DONCHIAN] = {"donchian", 1, 0, {1}, "N", "Donchian channel (donchian_upper, donchian_lower)"},
+	[AB_IND_KELTNER] = {"keltner", 1, 1, {2}, "N,K", "Keltner channel (keltner_upper, keltner_middle, keltner_lower)"},
 };
 
 #define PERIOD_MAX 100000
 
 int
-ind_parse(struct ind *ind, enum ind_kind kind, const char *arg, char *msg, size_t n)
+ab_ind_parse(struct ab_ind *ind, enum ab_ind_kind kind, const char *arg, char *msg, size_t n)
 {
-	const struct ind_kind_info *k = &ind_kinds[kind];
+	const struct ab_ind_kind_info *k = &ab_ind_kinds[kind];
 	int want = k->nint + k->nreal, got = 0;
 	const char *p = arg;
 
@@ -85,16 +85,26 @@ bad:
 }
 
 int
-ind_same(const struct ind *a, const struct ind *b)
+ab_ind_nout(enum ab_ind_kind kind)
+{
+	switch (kind) {
+	case AB_IND_MACD: case AB_IND_BBANDS: case AB_IND_KELTNER: return 3;
+	case AB_IND_STOCH: case AB_IND_DONCHIAN: return 2;
+	default: return 1;
+	}
+}
+
+int
+ab_ind_same(const struct ab_ind *a, const struct ab_ind *b)
 {
 	return a->kind == b->kind && memcmp(a->p, b->p, sizeof a->p) == 0 &&
 	       memcmp(a->d, b->d, sizeof a->d) == 0;
 }
 
 static char *
-mkname(const char *base, const struct ind *ind, int with_params)
+mkname(const char *base, const struct ab_ind *ind, int with_params)
 {
-	const struct ind_kind_info *k = &ind_kinds[ind->kind];
+	const struct ab_ind_kind_info *k = &ab_ind_kinds[ind->kind];
 	char buf[160], num[AB_FMT_DOUBLE_MAX];
 	size_t len = (size_t)snprintf(buf, sizeof buf, "%s", base);
 
@@ -110,17 +120,17 @@ mkname(const char *base, const struct ind *ind, int with_params)
 }
 
 void
-ind_name(struct ind *ind, int later)
+ab_ind_name(struct ab_ind *ind, int later)
 {
-	static const char *const fixed[IND_NKINDS][3] = {
-		[IND_MACD] = {"macd", "macd_signal", "macd_hist"},
-		[IND_BBANDS] = {"bb_upper", "bb_middle", "bb_lower"},
-		[IND_STOCH] = {"stoch_k", "stoch_d"},
-		[IND_OBV] = {"obv"},
-		[IND_SAR] = {"sar"},
-		[IND_VWAP] = {"vwap"},
-		[IND_DONCHIAN] = {"donchian_upper", "donchian_lower"},
-		[IND_KELTNER] = {"keltner_upper", "keltner_middle", "keltner_lower"},
+	static const char *const fixed[AB_IND_NKINDS][3] = {
+		[AB_IND_MACD] = {"macd", "macd_signal", "macd_hist"},
+		[AB_IND_BBANDS] = {"bb_upper", "bb_middle", "bb_lower"},
+		[AB_IND_STOCH] = {"stoch_k", "stoch_d"},
+		[AB_IND_OBV] = {"obv"},
+		[AB_IND_SAR] = {"sar"},
+		[AB_IND_VWAP] = {"vwap"},
+		[AB_IND_DONCHIAN] = {"donchian_upper", "donchian_lower"},
+		[AB_IND_KELTNER] = {"keltner_upper", "keltner_middle", "keltner_lower"},
 	};
 
 	if (fixed[ind->kind][0]) {
@@ -130,12 +140,12 @@ ind_name(struct ind *ind, int later)
 	} else {
 		/* sma_N and friends carry their period already. */
 		ind->nout = 1;
-		ind->name[0] = mkname(ind_kinds[ind->kind].option, ind, 1);
+		ind->name[0] = mkname(ab_ind_kinds[ind->kind].option, ind, 1);
 	}
 }
 
 void
-ind_free(struct ind *ind)
+ab_ind_free(struct ab_ind *ind)
 {
 	for (int i = 0; i < 3; i++)
 		free(ind->name[i]);
@@ -281,7 +291,7 @@ struct atr {
 };
 
 static double
-atr_push(struct atr *s, long row, const struct bar *b)
+atr_push(struct atr *s, long row, const struct ab_bar *b)
 {
 	double tr;
 
@@ -331,49 +341,49 @@ struct st_vwap { int64_t day; double pv, v; };
 struct st_keltner { struct ema e; struct atr a; };
 
 size_t
-ind_state_size(const struct ind *ind)
+ab_ind_state_size(const struct ab_ind *ind)
 {
 	size_t d = sizeof(double);
 	int n = ind->p[0];
 
 	switch (ind->kind) {
-	case IND_SMA: return sizeof(struct st_sma) + (size_t)n * d;
-	case IND_EMA: return sizeof(struct st_ema);
-	case IND_WMA: return sizeof(struct st_wma) + (size_t)n * d;
-	case IND_RSI: return sizeof(struct st_rsi);
-	case IND_MACD: {
+	case AB_IND_SMA: return sizeof(struct st_sma) + (size_t)n * d;
+	case AB_IND_EMA: return sizeof(struct st_ema);
+	case AB_IND_WMA: return sizeof(struct st_wma) + (size_t)n * d;
+	case AB_IND_RSI: return sizeof(struct st_rsi);
+	case AB_IND_MACD: {
 		int f = ind->p[0] < ind->p[1] ? ind->p[0] : ind->p[1];
 		return sizeof(struct st_macd) + (size_t)f * d;
 	}
-	case IND_BBANDS: return sizeof(struct st_bbands) + (size_t)n * d;
-	case IND_ATR: return sizeof(struct atr);
-	case IND_ADX: return sizeof(struct st_adx);
-	case IND_CCI: return sizeof(struct st_cci) + (size_t)n * d;
-	case IND_WILLR: case IND_DONCHIAN: return sizeof(struct st_win) + 2 * (size_t)n * d;
-	case IND_ROC: return sizeof(struct st_roc) + (size_t)n * d;
-	case IND_MFI: return sizeof(struct st_mfi) + 2 * (size_t)n * d;
-	case IND_STOCH:
+	case AB_IND_BBANDS: return sizeof(struct st_bbands) + (size_t)n * d;
+	case AB_IND_ATR: return sizeof(struct atr);
+	case AB_IND_ADX: return sizeof(struct st_adx);
+	case AB_IND_CCI: return sizeof(struct st_cci) + (size_t)n * d;
+	case AB_IND_WILLR: case AB_IND_DONCHIAN: return sizeof(struct st_win) + 2 * (size_t)n * d;
+	case AB_IND_ROC: return sizeof(struct st_roc) + (size_t)n * d;
+	case AB_IND_MFI: return sizeof(struct st_mfi) + 2 * (size_t)n * d;
+	case AB_IND_STOCH:
 		return sizeof(struct st_stoch) + (2 * (size_t)n + (size_t)ind->p[1] + (size_t)ind->p[2]) * d;
-	case IND_OBV: return sizeof(struct st_obv);
-	case IND_SAR: return sizeof(struct st_sar);
-	case IND_VWAP: return sizeof(struct st_vwap);
-	case IND_KELTNER: return sizeof(struct st_keltner);
-	case IND_NKINDS: break;
+	case AB_IND_OBV: return sizeof(struct st_obv);
+	case AB_IND_SAR: return sizeof(struct st_sar);
+	case AB_IND_VWAP: return sizeof(struct st_vwap);
+	case AB_IND_KELTNER: return sizeof(struct st_keltner);
+	case AB_IND_NKINDS: break;
 	}
 	return 0;
 }
 
 void
-ind_state_init(const struct ind *ind, void *st)
+ab_ind_state_init(const struct ab_ind *ind, void *st)
 {
 	int n = ind->p[0];
 
 	switch (ind->kind) {
-	case IND_SMA: { struct st_sma *s = st; sma_init(&s->s, n, s->ring); break; }
-	case IND_EMA: { struct st_ema *s = st; ema_init(&s->e, n, PER_TO_K(n)); break; }
-	case IND_WMA: { struct st_wma *s = st; s->n = n; break; }
-	case IND_RSI: { struct st_rsi *s = st; s->n = n; break; }
-	case IND_MACD: {
+	case AB_IND_SMA: { struct st_sma *s = st; sma_init(&s->s, n, s->ring); break; }
+	case AB_IND_EMA: { struct st_ema *s = st; ema_init(&s->e, n, PER_TO_K(n)); break; }
+	case AB_IND_WMA: { struct st_wma *s = st; s->n = n; break; }
+	case AB_IND_RSI: { struct st_rsi *s = st; s->n = n; break; }
+	case AB_IND_MACD: {
 		struct st_macd *s = st;
 		int f = ind->p[0], sl = ind->p[1];
 		if (sl < f) { /* TA-Lib swaps them */
@@ -388,22 +398,22 @@ ind_state_init(const struct ind *ind, void *st)
 		ema_init(&s->sig, ind->p[2], PER_TO_K(ind->p[2]));
 		break;
 	}
-	case IND_BBANDS: { struct st_bbands *s = st; sma_init(&s->m, n, s->ring); break; }
-	case IND_ATR: { struct atr *s = st; s->n = n; break; }
-	case IND_ADX: { struct st_adx *s = st; s->n = n; break; }
-	case IND_CCI: { struct st_cci *s = st; s->n = n; break; }
-	case IND_WILLR: case IND_DONCHIAN: { struct st_win *s = st; win_init(&s->w, n, s->mem); break; }
-	case IND_ROC: { struct st_roc *s = st; s->n = n; break; }
-	case IND_MFI: { struct st_mfi *s = st; s->n = n; break; }
-	case IND_STOCH: {
+	case AB_IND_BBANDS: { struct st_bbands *s = st; sma_init(&s->m, n, s->ring); break; }
+	case AB_IND_ATR: { struct atr *s = st; s->n = n; break; }
+	case AB_IND_ADX: { struct st_adx *s = st; s->n = n; break; }
+	case AB_IND_CCI: { struct st_cci *s = st; s->n = n; break; }
+	case AB_IND_WILLR: case AB_IND_DONCHIAN: { struct st_win *s = st; win_init(&s->w, n, s->mem); break; }
+	case AB_IND_ROC: { struct st_roc *s = st; s->n = n; break; }
+	case AB_IND_MFI: { struct st_mfi *s = st; s->n = n; break; }
+	case AB_IND_STOCH: {
 		struct st_stoch *s = st;
 		win_init(&s->w, n, s->mem);
 		sma_init(&s->k, ind->p[1], s->mem + 2 * n);
 		sma_init(&s->d, ind->p[2], s->mem + 2 * n + ind->p[1]);
 		break;
 	}
-	case IND_OBV: break;
-	case IND_SAR: {
+	case AB_IND_OBV: break;
+	case AB_IND_SAR: {
 		struct st_sar *s = st;
 		s->acc = ind->d[0];
 		s->max = ind->d[1];
@@ -411,14 +421,14 @@ ind_state_init(const struct ind *ind, void *st)
 			s->acc = s->max;
 		break;
 	}
-	case IND_VWAP: break;
-	case IND_KELTNER: {
+	case AB_IND_VWAP: break;
+	case AB_IND_KELTNER: {
 		struct st_keltner *s = st;
 		ema_init(&s->e, n, PER_TO_K(n));
 		s->a.n = n;
 		break;
 	}
-	case IND_NKINDS: break;
+	case AB_IND_NKINDS: break;
 	}
 }
 
@@ -539,7 +549,7 @@ bbands_push(struct st_bbands *s, double k, double x, double *out)
 }
 
 static double
-adx_push(struct st_adx *s, long row, const struct bar *b)
+adx_push(struct st_adx *s, long row, const struct ab_bar *b)
 {
 	int n = s->n;
 	double dp, dm, tr;
@@ -596,7 +606,7 @@ adx_push(struct st_adx *s, long row, const struct bar *b)
 }
 
 static double
-cci_push(struct st_cci *s, long row, const struct bar *b)
+cci_push(struct st_cci *s, long row, const struct ab_bar *b)
 {
 	int n = s->n;
 	double tp = (b->h + b->l + b->c) / 3, avg = 0, md = 0, t;
@@ -631,7 +641,7 @@ roc_push(struct st_roc *s, long row, double x)
 }
 
 static double
-mfi_push(struct st_mfi *s, long row, const struct bar *b)
+mfi_push(struct st_mfi *s, long row, const struct ab_bar *b)
 {
 	int n = s->n;
 	double *pos = s->mem, *neg = s->mem + n;
@@ -669,7 +679,7 @@ mfi_push(struct st_mfi *s, long row, const struct bar *b)
 }
 
 static void
-stoch_push(struct st_stoch *s, long row, const struct bar *b, double *out)
+stoch_push(struct st_stoch *s, long row, const struct ab_bar *b, double *out)
 {
 	double diff, k, slowk, slowd;
 
@@ -689,7 +699,7 @@ stoch_push(struct st_stoch *s, long row, const struct bar *b, double *out)
 }
 
 static double
-obv_push(struct st_obv *s, long row, const struct bar *b)
+obv_push(struct st_obv *s, long row, const struct ab_bar *b)
 {
 	if (row == 0)
 		s->obv = b->v;
@@ -702,7 +712,7 @@ obv_push(struct st_obv *s, long row, const struct bar *b)
 }
 
 static double
-sar_push(struct st_sar *s, long row, const struct bar *b)
+sar_push(struct st_sar *s, long row, const struct ab_bar *b)
 {
 	double ph, pl, nh = b->h, nl = b->l, out;
 
@@ -795,7 +805,7 @@ sar_push(struct st_sar *s, long row, const struct bar *b)
 }
 
 static double
-vwap_push(struct st_vwap *s, long row, const struct bar *b)
+vwap_push(struct st_vwap *s, long row, const struct ab_bar *b)
 {
 	int64_t day = b->ts / 86400000;
 	double tp = (b->h + b->l + b->c) / 3;
@@ -812,19 +822,19 @@ vwap_push(struct st_vwap *s, long row, const struct bar *b)
 }
 
 void
-ind_update(const struct ind *ind, void *st, const struct bar *b, long row, double *out)
+ab_ind_update(const struct ab_ind *ind, void *st, const struct ab_bar *b, long row, double *out)
 {
 	switch (ind->kind) {
-	case IND_SMA: out[0] = sma_push(&((struct st_sma *)st)->s, b->c); break;
-	case IND_EMA: out[0] = ema_push(&((struct st_ema *)st)->e, b->c); break;
-	case IND_WMA: out[0] = wma_push(st, row, b->c); break;
-	case IND_RSI: out[0] = rsi_push(st, row, b->c); break;
-	case IND_MACD: macd_push(st, row, b->c, out); break;
-	case IND_BBANDS: bbands_push(st, ind->d[0], b->c, out); break;
-	case IND_ATR: out[0] = atr_push(st, row, b); break;
-	case IND_ADX: out[0] = adx_push(st, row, b); break;
-	case IND_CCI: out[0] = cci_push(st, row, b); break;
-	case IND_WILLR: {
+	case AB_IND_SMA: out[0] = sma_push(&((struct st_sma *)st)->s, b->c); break;
+	case AB_IND_EMA: out[0] = ema_push(&((struct st_ema *)st)->e, b->c); break;
+	case AB_IND_WMA: out[0] = wma_push(st, row, b->c); break;
+	case AB_IND_RSI: out[0] = rsi_push(st, row, b->c); break;
+	case AB_IND_MACD: macd_push(st, row, b->c, out); break;
+	case AB_IND_BBANDS: bbands_push(st, ind->d[0], b->c, out); break;
+	case AB_IND_ATR: out[0] = atr_push(st, row, b); break;
+	case AB_IND_ADX: out[0] = adx_push(st, row, b); break;
+	case AB_IND_CCI: out[0] = cci_push(st, row, b); break;
+	case AB_IND_WILLR: {
 		struct st_win *s = st;
 		out[0] = NAN;
 		if (win_push(&s->w, row, b->h, b->l)) {
@@ -833,13 +843,13 @@ ind_update(const struct ind *ind, void *st, const struct bar *b, long row, doubl
 		}
 		break;
 	}
-	case IND_ROC: out[0] = roc_push(st, row, b->c); break;
-	case IND_MFI: out[0] = mfi_push(st, row, b); break;
-	case IND_STOCH: stoch_push(st, row, b, out); break;
-	case IND_OBV: out[0] = obv_push(st, row, b); break;
-	case IND_SAR: out[0] = sar_push(st, row, b); break;
-	case IND_VWAP: out[0] = vwap_push(st, row, b); break;
-	case IND_DONCHIAN: {
+	case AB_IND_ROC: out[0] = roc_push(st, row, b->c); break;
+	case AB_IND_MFI: out[0] = mfi_push(st, row, b); break;
+	case AB_IND_STOCH: stoch_push(st, row, b, out); break;
+	case AB_IND_OBV: out[0] = obv_push(st, row, b); break;
+	case AB_IND_SAR: out[0] = sar_push(st, row, b); break;
+	case AB_IND_VWAP: out[0] = vwap_push(st, row, b); break;
+	case AB_IND_DONCHIAN: {
 		struct st_win *s = st;
 		if (win_push(&s->w, row, b->h, b->l)) {
 			out[0] = s->w.hh;
@@ -849,7 +859,7 @@ ind_update(const struct ind *ind, void *st, const struct bar *b, long row, doubl
 		}
 		break;
 	}
-	case IND_KELTNER: {
+	case AB_IND_KELTNER: {
 		struct st_keltner *s = st;
 		double m = ema_push(&s->e, b->c), a = atr_push(&s->a, row, b);
 		if (isnan(m) || isnan(a)) {
@@ -861,6 +871,6 @@ ind_update(const struct ind *ind, void *st, const struct bar *b, long row, doubl
 		}
 		break;
 	}
-	case IND_NKINDS: break;
+	case AB_IND_NKINDS: break;
 	}
 }
