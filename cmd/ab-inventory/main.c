@@ -167,7 +167,7 @@ main(int argc, char **argv)
 	ab_cli_init(&cli, "ab-inventory", argc, argv, options);
 	cli.usage = "import [FILE...] [--format F] [--currency CUR] [--location L]\n"
 		    "receive SKU QTY [--location L] [--cost C] [--at T]\n"
-		    "adjust --reason R SKU [--] QTY [--location L]   (a negative QTY after --)\n"
+		    "adjust --reason R [--location L] SKU [--] QTY   (a negative QTY after --)\n"
 		    "transfer SKU QTY FROM TO\n"
 		    "stock [SKU...] [--location L]\n"
 		    "order [FILE...] [--allow-backorder]\n"
