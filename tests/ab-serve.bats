@@ -152,3 +152,11 @@ build() {
 	run ab-serve build --db "$DB" --out "$T/ro/site"
 	assert_failure 73
 }
+
+@test "ab-serve: price recommendations and markdown plans show with their reasons" {
+	build
+	grep -q '<td>inelastic demand: raise</td>' "$T/site/shop.html"
+	grep -q '<td class="num">21.99</td>' "$T/site/shop.html"
+	grep -q '<td>unsold 121 days: clear by 2024-06-30</td>' "$T/site/shop.html"
+	grep -q 'No price changes yet' "$T/site/shop.html"
+}

@@ -242,11 +242,29 @@ page_shop(struct build *b, struct page *pg)
 		      "No sales yet.") < 0)
 		goto fail;
 
-	sb_puts(&pg->body, "<h2>Price recommendations</h2>\n");
-	table_latest(b, pg, "price_recs", "created,ts,id", 100, "price recommendations", "ab-price");
-	sb_puts(&pg->body, "<h2>Markdown plans</h2>\n");
-	table_latest(b, pg, table_exists(b, "markdowns") ? "markdowns" : "markdown_plans", "created,ts,id", 100,
-		     "markdown plans", "ab-price markdown");
+	if (table_exists(b, "price_recs") && column_exists(b, "price_recs", "recommended") &&
+	    column_exists(b, "price_recs", "source") && column_exists(b, "price_recs", "reason")) {
+		static const char recs[] =
+			"SELECT r.ts, r.sku, p.title, money(r.current, r.currency) AS current, "
+			"money(r.recommended, r.currency) AS recommended, r.currency, r.elasticity, r.source, r.reason "
+			"FROM price_recs r LEFT JOIN products p ON p.sku = r.sku WHERE r.ts >= ?1 AND ?2 = ?2 AND %s "
+			"ORDER BY r.ts DESC, r.id DESC LIMIT 100";
+		q.n = 0;
+		sb_printf(&q, recs, "r.source <> 'markdown'");
+		sb_puts(&pg->body, "<h2>Price recommendations</h2>\n");
+		if (sql_table(b, pg, q.p, NULL) == 0)
+			no_data(pg, "price recommendations", "ab-price");
+		q.n = 0;
+		sb_printf(&q, recs, "r.source = 'markdown'");
+		sb_puts(&pg->body, "<h2>Markdown plans</h2>\n");
+		if (sql_table(b, pg, q.p, NULL) == 0)
+			no_data(pg, "markdown plans", "ab-price markdown");
+	} else {
+		sb_puts(&pg->body, "<h2>Price recommendations</h2>\n");
+		table_latest(b, pg, "price_recs", "ts,created,id", 100, "price recommendations", "ab-price");
+	}
+	sb_puts(&pg->body, "<h2>Price changes</h2>\n");
+	table_latest(b, pg, "prices", "ts,id", 50, "price changes", "ab-price apply");
 	goto out;
 fail:
 	code = AB_ESOFTWARE;
