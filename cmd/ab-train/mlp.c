@@ -182,6 +182,7 @@ mlp_forward(const struct mlp *m, const double *p, const double *x, int n, struct
 	return w->a[m->nl];
 }
 
+__attribute__((optimize("O3"), target_clones("avx2", "default")))
 void
 mlp_backward(const struct mlp *m, const double *p, int n, struct mlp_ws *w,
 	     const double *dout, double *g)
