@@ -177,3 +177,14 @@ setup() {
 	assert_success
 	assert_output ''
 }
+
+@test "ab-inventory: Shopify's multi-location inventory CSV sets counts per location" {
+	inv import -q --currency EUR "$S/shopify-legacy.csv"
+	run inv import "$S/shopify-inventory.csv"
+	assert_success
+	run sql "$DB" "SELECT sku, location, on_hand FROM stock ORDER BY sku, location"
+	assert_output "$(printf 'MUG-350|main|30\nTEE-M-BLU|Shop location|6\nTEE-M-BLU|main|8\nTEE-S-BLU|Shop location|15\nTEE-S-BLU|Warehouse|4\nTEE-S-BLU|main|12')"
+	# prices, costs and the currency stay as the catalogue said
+	run sql "$DB" "SELECT price, cost, currency, title FROM products WHERE sku = 'TEE-S-BLU'"
+	assert_output '1999|750|EUR|Example T-Shirt - Small / Blue'
+}

@@ -193,10 +193,10 @@ csv_record(char *buf, size_t len, size_t *pos, struct csvf **fld, int *cap)
 enum col {
 	C_SKU, C_HANDLE, C_TITLE, C_CATEGORY, C_TYPE, C_PCATEGORY, C_VENDOR, C_COST, C_PRICE,
 	C_CURRENCY, C_STATUS, C_ON_HAND, C_LOCATION, C_BACKORDER, C_POLICY, C_CONTINUE,
-	C_OPT1, C_OPT2, C_OPT3, C_GIFT, NCOL
+	C_OPT1, C_OPT2, C_OPT3, C_GIFT, C_ON_HAND_CUR, NCOL
 };
 
-static const char *const col_names[NCOL][3] = {
+static const char *const col_names[NCOL][4] = {
 	[C_SKU] = {"sku", "variant sku"},
 	[C_HANDLE] = {"handle", "url handle"},
 	[C_TITLE] = {"title"},
@@ -208,7 +208,7 @@ static const char *const col_names[NCOL][3] = {
 	[C_PRICE] = {"price", "variant price"},
 	[C_CURRENCY] = {"currency"},
 	[C_STATUS] = {"status"},
-	[C_ON_HAND] = {"on hand", "variant inventory qty", "inventory quantity"},
+	[C_ON_HAND] = {"on hand", "variant inventory qty", "inventory quantity", "on hand (new)"},
 	[C_LOCATION] = {"location"},
 	[C_BACKORDER] = {"backorder"},
 	[C_POLICY] = {"variant inventory policy"},
@@ -217,6 +217,8 @@ static const char *const col_names[NCOL][3] = {
 	[C_OPT2] = {"option2 value"},
 	[C_OPT3] = {"option3 value"},
 	[C_GIFT] = {"gift card"},
+	/* Shopify's inventory CSV: "On hand (new)" when filled in, else this */
+	[C_ON_HAND_CUR] = {"on hand (current)"},
 };
 
 /* Header names match ignoring case, surrounding space, and '_' for ' '. */
@@ -275,7 +277,7 @@ import_csv(struct importer *im, char *buf, size_t len)
 	nhdr = (size_t)n;
 	for (int c = 0; c < NCOL; c++) {
 		col[c] = -1;
-		for (int k = 0; k < 3 && col_names[c][k]; k++)
+		for (int k = 0; k < 4 && col_names[c][k]; k++)
 			for (int i = 0; i < n && col[c] < 0; i++)
 				if (hdr_is(&fld[i], col_names[c][k]))
 					col[c] = i;
@@ -303,6 +305,10 @@ import_csv(struct importer *im, char *buf, size_t len)
 		char *v[NCOL];
 		for (int c = 0; c < NCOL; c++)
 			v[c] = col[c] >= 0 && col[c] < n ? fdup(&fld[col[c]]) : NULL;
+		if (!v[C_ON_HAND]) {
+			v[C_ON_HAND] = v[C_ON_HAND_CUR];
+			v[C_ON_HAND_CUR] = NULL;
+		}
 		/* Continuation rows of one Shopify product share its handle. */
 		if (v[C_HANDLE] && (!handle || strcmp(handle, v[C_HANDLE]) != 0)) {
 			free(handle);

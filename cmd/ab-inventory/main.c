@@ -92,7 +92,8 @@ inv_stmt(struct inv *v, int which)
 			"coalesce(?8, 'active'), coalesce(?9, 0), ?10, ?10) "
 			"ON CONFLICT (sku) DO UPDATE SET title = excluded.title, "
 			"category = coalesce(?3, category), vendor = coalesce(?4, vendor), "
-			"cost = coalesce(?5, cost), price = coalesce(?6, price), currency = ?7, "
+			"cost = coalesce(?5, cost), price = coalesce(?6, price), "
+			"currency = CASE WHEN ?5 IS NULL AND ?6 IS NULL THEN currency ELSE ?7 END, "
 			"status = coalesce(?8, status), backorder = coalesce(?9, backorder), updated = ?10",
 		[ST_ORDER_GET] = "SELECT id, ts, customer, currency, status, location, source "
 				 "FROM shop_orders WHERE id = ?",
