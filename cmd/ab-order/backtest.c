@@ -10,12 +10,42 @@
 
 #define YEAR_MS (365.0 * 86400000.0)
 
-struct stats {
-	long long n;            /* per-candle returns */
-	double sum, sumsq, downsq;
-	double prev, peak, maxdd;
-	long long exposed;
-};
+const char *const bt_stat_names[BT_NSTATS] = {"final_equity", "total_return", "cagr", "sharpe",
+	"sortino", "max_drawdown", "win_rate", "profit_factor", "exposure", "fees"};
+
+int64_t
+bt_tf_ms(const char *tf, int64_t gap)
+{
+	int64_t ms;
+
+	if (ab_tf_parse(tf, &ms))
+		return gap > 0 ? gap : 0;
+	return ms == AB_MS_MONTH ? (int64_t)(YEAR_MS / 12) : ms;
+}
+
+void
+bt_stats_finish(const struct bt_stats *st, const struct engine *e, double cash,
+		long long candles, int64_t tf_ms, double *v)
+{
+	double final = acct_equity(e->acct);
+	double years = tf_ms > 0 ? (double)candles * (double)tf_ms / YEAR_MS : 0;
+	double per_year = tf_ms > 0 ? YEAR_MS / (double)tf_ms : NAN;
+	double mean = st->n ? st->sum / st->n : 0;
+	double var = st->n > 1 ? (st->sumsq - st->n * mean * mean) / (st->n - 1) : 0;
+	double sd = var > 0 ? sqrt(var) : 0;
+	double dd = st->n ? sqrt(st->downsq / st->n) : 0;
+
+	v[BT_FINAL] = final;
+	v[BT_RETURN] = final / cash - 1;
+	v[BT_CAGR] = years > 0 ? (final > 0 ? pow(final / cash, 1 / years) - 1 : -1) : NAN;
+	v[BT_SHARPE] = sd > 0 ? mean / sd * sqrt(per_year) : NAN;
+	v[BT_SORTINO] = dd > 0 ? mean / dd * sqrt(per_year) : NAN;
+	v[BT_MAXDD] = st->maxdd;
+	v[BT_WIN_RATE] = e->trades ? (double)e->wins / e->trades : NAN;
+	v[BT_PROFIT_FACTOR] = e->gross_loss > 0 ? e->gross_profit / e->gross_loss : NAN;
+	v[BT_EXPOSURE] = candles ? (double)st->exposed / candles : NAN;
+	v[BT_FEES] = e->acct->fees;
+}
 
 struct store {
 	sqlite3_stmt *fill, *equity;
@@ -145,7 +175,7 @@ cmd_backtest(struct order_ctx *x)
 	struct ab_candle c;
 	struct account acct = {0};
 	struct engine e;
-	struct stats st = {0};
+	struct bt_stats st;
 	struct store s = {0};
 	const char *line;
 	size_t len;
@@ -153,6 +183,7 @@ cmd_backtest(struct order_ctx *x)
 	int r, code = 0;
 	long long candles = 0;
 	int64_t start = 0, end = 0, prev_ts = 0, tf_ms = 0;
+	int tf_known = 0;
 
 	if ((code = order_open_db(x, 0)))
 		return code;
@@ -162,7 +193,7 @@ cmd_backtest(struct order_ctx *x)
 	acct.peak = acct.marked = x->cfg.cash;
 	acct.day = INT64_MIN;
 	eng_init(&e, &x->cfg, &acct);
-	st.prev = st.peak = x->cfg.cash;
+	bt_stats_init(&st, x->cfg.cash);
 	ab_jrec_init(&rec);
 	ab_lines_init(&in, x->args, x->nargs);
 	while ((r = ab_lines_next(&in, &line, &len)) == 1) {
@@ -186,10 +217,8 @@ cmd_backtest(struct order_ctx *x)
 			copy_view(e.exchange, sizeof e.exchange, c.exchange, c.exchange_len);
 			copy_view(e.symbol, sizeof e.symbol, c.symbol, c.symbol_len);
 			copy_view(e.tf, sizeof e.tf, c.tf, c.tf_len);
-			if (ab_tf_parse(e.tf, &tf_ms))
-				tf_ms = 0;
-			else if (tf_ms == AB_MS_MONTH)
-				tf_ms = (int64_t)(YEAR_MS / 12);
+			tf_ms = bt_tf_ms(e.tf, 0);
+			tf_known = tf_ms > 0;
 			start = c.ts;
 		} else {
 			if (strlen(e.symbol) != c.symbol_len || memcmp(e.symbol, c.symbol, c.symbol_len) ||
@@ -205,8 +234,8 @@ cmd_backtest(struct order_ctx *x)
 						 "candles out of order: time does not increase");
 				break;
 			}
-			if (candles == 1 && tf_ms == 0)
-				tf_ms = c.ts - prev_ts;
+			if (candles == 1 && !tf_known)
+				tf_ms = bt_tf_ms(e.tf, c.ts - prev_ts);
 		}
 		candles++;
 		prev_ts = end = c.ts;
@@ -217,28 +246,14 @@ cmd_backtest(struct order_ctx *x)
 		    ab_jfield_num(ab_jrec_get(&rec, x->cfg.atr_field), &atr))
 			atr = NAN;
 		struct eng_step step;
-		eng_candle(&e, &c, sig, atr, &step);
+		bt_candle(&e, &st, &c, sig, atr, &step);
 		if (step.has_done && step.done.reject)
 			order_out_reject(&x->out, &e, c.ts, &step.done, NULL);
 		for (int i = 0; i < step.nfills; i++)
 			fill_out(x, &s, &e, &step.fills[i], &code);
 		if (step.decided && step.decision.reject)
 			order_out_reject(&x->out, &e, c.ts, &step.decision, NULL);
-		/* Statistics from the equity marked at the close. */
-		double eq = acct_equity(&acct);
-		double ret = st.prev != 0 ? eq / st.prev - 1 : 0;
-		st.n++;
-		st.sum += ret;
-		st.sumsq += ret * ret;
-		if (ret < 0)
-			st.downsq += ret * ret;
-		st.prev = eq;
-		if (eq > st.peak)
-			st.peak = eq;
-		if (st.peak > 0 && (st.peak - eq) / st.peak > st.maxdd)
-			st.maxdd = (st.peak - eq) / st.peak;
-		if (e.pos != 0)
-			st.exposed++;
+		double eq = st.prev;
 		if (x->equity_out) {
 			ab_out_begin(&x->out);
 			ab_out_kstr(&x->out, "type", "equity");
@@ -286,24 +301,8 @@ cmd_backtest(struct order_ctx *x)
 	if (!code && candles == 0)
 		code = ab_err(AB_EDATA, "no candles in the input");
 	if (!code) {
-		double final = acct_equity(&acct);
-		double years = tf_ms > 0 ? (double)candles * (double)tf_ms / YEAR_MS : 0;
-		double per_year = tf_ms > 0 ? YEAR_MS / (double)tf_ms : NAN;
-		double mean = st.n ? st.sum / st.n : 0;
-		double var = st.n > 1 ? (st.sumsq - st.n * mean * mean) / (st.n - 1) : 0;
-		double sd = var > 0 ? sqrt(var) : 0;
-		double dd = st.n ? sqrt(st.downsq / st.n) : 0;
-		double v[10];
-		v[0] = final;
-		v[1] = final / x->cfg.cash - 1;
-		v[2] = years > 0 ? (final > 0 ? pow(final / x->cfg.cash, 1 / years) - 1 : -1) : NAN;
-		v[3] = sd > 0 ? mean / sd * sqrt(per_year) : NAN;
-		v[4] = dd > 0 ? mean / dd * sqrt(per_year) : NAN;
-		v[5] = st.maxdd;
-		v[6] = e.trades ? (double)e.wins / e.trades : NAN;
-		v[7] = e.gross_loss > 0 ? e.gross_profit / e.gross_loss : NAN;
-		v[8] = (double)st.exposed / candles;
-		v[9] = acct.fees;
+		double v[BT_NSTATS];
+		bt_stats_finish(&st, &e, x->cfg.cash, candles, tf_ms, v);
 		struct ab_out *o = &x->out;
 		ab_out_begin(o);
 		ab_out_kstr(o, "type", "backtest");
@@ -314,10 +313,8 @@ cmd_backtest(struct order_ctx *x)
 		ab_out_ktime(o, "end", end);
 		ab_out_kint(o, "candles", candles);
 		ab_out_kint(o, "trades", e.trades);
-		static const char *const keys[] = {"final_equity", "total_return", "cagr", "sharpe",
-			"sortino", "max_drawdown", "win_rate", "profit_factor", "exposure", "fees"};
-		for (int i = 0; i < 10; i++)
-			put_stat(o, keys[i], v[i], 1);
+		for (int i = 0; i < BT_NSTATS; i++)
+			put_stat(o, bt_stat_names[i], v[i], 1);
 		ab_out_end(o);
 		if (x->db)
 			code = store_finish(x, &s, &e, start, end, candles, v);

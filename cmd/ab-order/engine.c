@@ -331,7 +331,8 @@ eng_candle(struct engine *e, const struct ab_candle *c, int sig, double atr, str
 	double qty, px;
 	const char *why;
 
-	memset(r, 0, sizeof *r);
+	/* Only the flagged parts of *r are read: no need to clear the rest. */
+	r->has_done = r->decided = r->nfills = 0;
 	/* 1. The order decided at the last close fills at this open. */
 	if (e->has_pending) {
 		r->done = e->pending;

@@ -129,6 +129,62 @@ struct eng_step {
  * marks the account, and a signal at the close becomes the next pending order. */
 void eng_candle(struct engine *e, const struct ab_candle *c, int sig, double atr, struct eng_step *r);
 
+/* Backtest statistics, from the equity marked at each close (backtest.c).
+ * backtest and optimize both feed every candle through bt_candle, so their
+ * numbers cannot differ. */
+struct bt_stats {
+	long long n;            /* per-candle returns */
+	double sum, sumsq, downsq;
+	double prev, peak, maxdd;
+	long long exposed;
+};
+enum { BT_FINAL, BT_RETURN, BT_CAGR, BT_SHARPE, BT_SORTINO, BT_MAXDD, BT_WIN_RATE,
+       BT_PROFIT_FACTOR, BT_EXPOSURE, BT_FEES, BT_NSTATS };
+/* "final_equity", "total_return", ...: the backtest record's field names. */
+extern const char *const bt_stat_names[BT_NSTATS];
+
+static inline void
+bt_stats_init(struct bt_stats *st, double cash)
+{
+	*st = (struct bt_stats){0};
+	st->prev = st->peak = cash;
+}
+
+/* Adds the close's equity eq; exposed: a position is open. */
+static inline void
+bt_stats_add(struct bt_stats *st, double eq, int exposed)
+{
+	double ret = st->prev != 0 ? eq / st->prev - 1 : 0;
+	st->n++;
+	st->sum += ret;
+	st->sumsq += ret * ret;
+	if (ret < 0)
+		st->downsq += ret * ret;
+	st->prev = eq;
+	if (eq > st->peak)
+		st->peak = eq;
+	if (st->peak > 0 && (st->peak - eq) / st->peak > st->maxdd)
+		st->maxdd = (st->peak - eq) / st->peak;
+	if (exposed)
+		st->exposed++;
+}
+
+/* One candle of a backtest: the engine, then the statistics. */
+static inline void
+bt_candle(struct engine *e, struct bt_stats *st, const struct ab_candle *c, int sig, double atr,
+	  struct eng_step *step)
+{
+	eng_candle(e, c, sig, atr, step);
+	bt_stats_add(st, acct_equity(e->acct), e->pos != 0);
+}
+
+/* The candle length for annualising: tf's length (a month is a twelfth of
+ * 365 days), else the gap between the first two candles (gap), else 0. */
+int64_t bt_tf_ms(const char *tf, int64_t gap);
+/* The statistics of a finished backtest into v[BT_NSTATS] (NaN: undefined). */
+void bt_stats_finish(const struct bt_stats *st, const struct engine *e, double cash,
+		     long long candles, int64_t tf_ms, double *v);
+
 /* Options shared by the commands. */
 struct order_ctx {
 	const char *db_path, *name, *exchange, *base_url, *since;
