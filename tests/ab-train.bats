@@ -186,3 +186,16 @@ last_train() {
 	run ab-train ppo --env trading --db "$DB" --exchange sim --symbol SIM/USD -t 1h --features leak --steps 2048 -q
 	assert_failure 64
 }
+
+@test "ab-train: act | ab-order paper trades the model's decisions" {
+	W="$BATS_FILE_TMPDIR"
+	[ -x "$AB_BIN/ab-order" ] || skip "ab-order not built"
+	head -n 2000 "$W/walk.jsonl" > "$T/c.jsonl"
+	ev=$(ab-train eval --db "$W/m.db" --model leak --from 2024-01-01T00:00:00Z "$T/c.jsonl" | jq -s '.[0].return')
+	ab-train act --db "$W/m.db" --model leak "$T/c.jsonl" | ab-order paper --db "$DB" --fee 0.001 --size fraction=0.99 > "$T/paper.jsonl"
+	run sql "$DB" "SELECT count(*) > 100 FROM fills"
+	assert_output 1
+	net=$(ab-order pnl --db "$DB" | jq -s 'map(select(.type == "pnl")) | .[0].net / 10000')
+	echo "eval $ev paper $net"
+	awk -v a="$ev" -v b="$net" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 1e-9 * (1 + (a < 0 ? -a : a))) }'
+}
