@@ -128,6 +128,7 @@ struct oline {
 	char *sku;
 	int64_t qty, price, cost;
 	int backorder;            /* the product takes backorders */
+	int64_t available;        /* at the order's location, when it was applied */
 };
 enum ostatus { OS_NONE = -1, OS_PENDING, OS_PAID, OS_FULFILLED, OS_CANCELLED, OS_REFUNDED, OS_REJECTED };
 struct order {

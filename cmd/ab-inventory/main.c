@@ -109,7 +109,9 @@ inv_stmt(struct inv *v, int which)
 				"VALUES (?, ?, ?, ?, ?, ?)",
 		[ST_LINES_DEL] = "DELETE FROM shop_order_lines WHERE order_id = ?",
 		[ST_LOCATION_GET] = "SELECT 1 FROM locations WHERE name = ?",
-		[ST_PRODUCT_BRIEF] = "SELECT price, cost, backorder FROM products WHERE sku = ?",
+		[ST_PRODUCT_BRIEF] = "SELECT p.price, p.cost, p.backorder, coalesce(s.on_hand - s.reserved, 0) "
+				     "FROM products p LEFT JOIN stock s ON s.sku = p.sku AND s.location = ?2 "
+				     "WHERE p.sku = ?1",
 	};
 
 	if (!v->st[which] && ab_db_prepare(v->db, sql[which], &v->st[which]))

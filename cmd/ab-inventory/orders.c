@@ -248,11 +248,9 @@ moves(struct inv *v, const struct order *o, const char *kind, int sign, int64_t 
 static int
 reserve(struct inv *v, struct order *o, int64_t ts, int check_only)
 {
-	int code;
-
 	for (int i = 0; i < o->nlines; i++) {
 		const struct oline *l = &o->lines[i];
-		int64_t want = 0, on_hand, reserved;
+		int64_t want = 0;
 		int seen = 0;
 		for (int j = 0; j < o->nlines; j++)
 			if (strcmp(o->lines[j].sku, l->sku) == 0) {
@@ -261,12 +259,11 @@ reserve(struct inv *v, struct order *o, int64_t ts, int check_only)
 			}
 		if (seen || l->backorder || v->allow_backorder)
 			continue;
-		if ((code = inv_stock_get(v, l->sku, o->location, &on_hand, &reserved)))
-			return code;
-		if (on_hand - reserved < want) {
+		/* l->available was read in this transaction, after the last move */
+		if (l->available < want) {
 			char buf[256];
 			snprintf(buf, sizeof buf, "insufficient stock for \"%s\" at \"%s\": %lld available, %lld wanted",
-				 l->sku, o->location, (long long)(on_hand - reserved < 0 ? 0 : on_hand - reserved),
+				 l->sku, o->location, (long long)(l->available < 0 ? 0 : l->available),
 				 (long long)want);
 			free(o->reason);
 			o->reason = ab_strdup(buf);
@@ -321,6 +318,7 @@ inv_order_apply(struct inv *v, struct order *o)
 		if (!st)
 			return AB_ESOFTWARE;
 		sqlite3_bind_text(st, 1, l->sku, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, o->location, -1, SQLITE_STATIC);
 		if ((r = sqlite3_step(st)) == SQLITE_DONE)
 			return ab_err_at(AB_EDATA, o->file, o->lineno, "order \"%s\": unknown sku \"%s\"", o->id, l->sku);
 		if (r != SQLITE_ROW)
@@ -329,6 +327,7 @@ inv_order_apply(struct inv *v, struct order *o)
 			l->price = sqlite3_column_int64(st, 0);
 		l->cost = sqlite3_column_type(st, 1) == SQLITE_NULL ? INV_NONE : sqlite3_column_int64(st, 1);
 		l->backorder = sqlite3_column_int(st, 2);
+		l->available = sqlite3_column_int64(st, 3);
 		sqlite3_reset(st);
 		if (l->price == INV_NONE)
 			return ab_err_at(AB_EDATA, o->file, o->lineno,
