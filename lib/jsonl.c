@@ -620,6 +620,20 @@ ab_out_close(struct ab_out *o)
 	int code = 0;
 
 	ab_out_flush(o);
+	/* Close the descriptor now, not at exit, so the next program in the
+	 * pipeline sees the end of its input before this one does its last
+	 * database work: otherwise two programs sharing a database can wait
+	 * on each other. /dev/null takes the number over so that no file
+	 * opened later lands on it. */
+	if (o->fd == STDOUT_FILENO && !o->err) {
+		if (close(o->fd) != 0 && errno != EINTR)
+			o->err = errno;
+		int nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (nul >= 0 && nul != o->fd) {
+			dup2(nul, o->fd);
+			close(nul);
+		}
+	}
 	if (o->err && !o->broken_pipe)
 		code = ab_err(AB_EIO, "%s: write: %s", o->name, strerror(o->err));
 	free(o->buf);

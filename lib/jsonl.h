@@ -15,7 +15,10 @@
  * printed in the shortest form that reads back to the same double. Write
  * errors are kept in the ab_out (checked by ab_out_close); EPIPE means the
  * reader went away and is reported by nobody (ab_out_close returns AB_OK and
- * sets o->broken_pipe, and the program stops reading).
+ * sets o->broken_pipe, and the program stops reading). ab_out_close also
+ * closes standard output (keeping fd 1 on /dev/null), so a reader
+ * downstream sees the end of input before this program does its last
+ * database work.
  *
  * Every function returning int returns 0 or an exit code (err.h) after
  * printing a message, except where stated.

@@ -103,6 +103,11 @@ struct app {
 	sqlite3_stmt *store;
 	int64_t created;
 	long long nsignals;
+	/* Signals to store, kept until the output is closed: a filter must not
+	 * hold the write lock while the next program in the pipeline (which may
+	 * write the same database) is still reading from it. */
+	struct pending_signal *pending;
+	size_t npending, cpending;
 	char msg[1024];
 };
 
@@ -275,30 +280,76 @@ begin_candle(struct ab_out *o, const struct ab_candle *c)
 	ab_out_knum(o, "volume", c->volume);
 }
 
+struct pending_signal {
+	char exchange[32], symbol[40], tf[8];
+	int64_t ts;
+	char *label;
+	int sig;
+	double price;
+};
+
+static void
+copy_view(char *dst, size_t cap, const char *s, size_t n)
+{
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
 static int
 store_signal(struct app *a, const struct ab_candle *c, int sig, const char *label)
 {
-	sqlite3_stmt *st = a->store;
-	int rc;
+	struct pending_signal *p;
 
-	sqlite3_bind_text(st, 1, c->exchange, (int)c->exchange_len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, c->symbol, (int)c->symbol_len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, c->tf, (int)c->tf_len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, c->ts);
-	sqlite3_bind_text(st, 5, label, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, sig > 0 ? "buy" : "sell", -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 7, c->close);
-	if (a->run.id > 0)
-		sqlite3_bind_int64(st, 8, a->run.id);
-	else
-		sqlite3_bind_null(st, 8);
-	sqlite3_bind_int64(st, 9, a->created);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return ab_db_fail(a->db, rc, "storing a signal");
-	a->nsignals++;
+	if (a->npending == a->cpending) {
+		a->cpending = a->cpending ? a->cpending * 2 : 256;
+		a->pending = ab_realloc(a->pending, a->cpending * sizeof *a->pending);
+	}
+	p = &a->pending[a->npending++];
+	copy_view(p->exchange, sizeof p->exchange, c->exchange, c->exchange_len);
+	copy_view(p->symbol, sizeof p->symbol, c->symbol, c->symbol_len);
+	copy_view(p->tf, sizeof p->tf, c->tf, c->tf_len);
+	p->ts = c->ts;
+	p->label = ab_strdup(label);
+	p->sig = sig;
+	p->price = c->close;
 	return 0;
+}
+
+/* Stores the pending signals in one transaction. */
+static int
+flush_signals(struct app *a)
+{
+	sqlite3_stmt *st = a->store;
+	int rc, code;
+
+	if ((code = ab_db_begin(a->db)))
+		return code;
+	for (size_t i = 0; i < a->npending; i++) {
+		struct pending_signal *p = &a->pending[i];
+		sqlite3_bind_text(st, 1, p->exchange, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, p->symbol, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, p->tf, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, p->ts);
+		sqlite3_bind_text(st, 5, p->label, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, p->sig > 0 ? "buy" : "sell", -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 7, p->price);
+		if (a->run.id > 0)
+			sqlite3_bind_int64(st, 8, a->run.id);
+		else
+			sqlite3_bind_null(st, 8);
+		sqlite3_bind_int64(st, 9, a->created);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			code = ab_db_fail(a->db, rc, "storing a signal");
+			ab_db_rollback(a->db);
+			return code;
+		}
+		a->nsignals++;
+	}
+	return ab_db_commit(a->db);
 }
 
 /* Annotates one candle: rec is its parsed record (NULL when it comes from the
@@ -827,8 +878,6 @@ main(int argc, char **argv)
 				"signal = excluded.signal, price = excluded.price, run_id = excluded.run_id, "
 				"created = excluded.created", &a.store)))
 			goto finish;
-		if ((code = ab_db_begin(a.db)))
-			goto finish;
 	}
 	ab_out_init(&a.out, 1, "stdout");
 	code = from[0] ? run_db(&a, from, since) : run_lines(&a, files, nfiles);
@@ -838,13 +887,12 @@ main(int argc, char **argv)
 		if (!code)
 			code = wcode;
 	}
-	if (store) {
-		if (!code)
-			code = ab_db_commit(a.db);
-		else
-			ab_db_rollback(a.db);
-	}
+	if (store && !code)
+		code = flush_signals(&a);
 finish:
+	for (size_t i = 0; i < a.npending; i++)
+		free(a.pending[i].label);
+	free(a.pending);
 	if (a.store)
 		sqlite3_finalize(a.store);
 	if (a.db) {
