@@ -1,8 +1,10 @@
 /* test-ab-train: CartPole dynamics against gymnasium's vectors, the MLP and
- * the PPO loss gradients against finite differences, the fast tanh. */
+ * the PPO loss gradients against finite differences, the fast tanh, the
+ * trading fills (ab-order's rule) and the differential Sharpe ratio. */
 #include "../../cmd/ab-train/cartpole.c"
 #include "../../cmd/ab-train/mlp.c"
 #include "../../cmd/ab-train/ppo.c"
+#include "../../cmd/ab-train/trading.c"
 
 #include "tap.h"
 
@@ -211,6 +213,60 @@ ppo_grad(int discrete)
 	gsl_rng_free(r);
 }
 
+static void
+test_sim(void)
+{
+	struct trade_rules r = {.fee = 0.001, .slip = 0.001, .fraction = 0.5};
+	struct sim s;
+
+	sim_init(&s, &r, 1.0);
+	is_int(sim_decide(&s, 1, 100), 1, "sim: long from flat is a buy");
+	ok(sim_pos(&s) == 0, "sim: nothing fills at the deciding close");
+	is_int(sim_fill(&s, 101), 1, "sim: the buy fills at the next open");
+	/* qty 0.5 * 1 / 100 = 0.005 at 101 * 1.001 = 101.101 */
+	ok(fabs(s.units - 0.005) < 1e-15 && fabs(s.cash - (1 - 0.505505 - 0.000505505)) < 1e-12,
+	   "sim: fraction of cash at the close, slipped open, fee on notional (cash %.12g)", s.cash);
+	ok(fabs(sim_equity(&s, 102) - (s.cash + 0.51)) < 1e-12, "sim: equity marked at the close");
+	is_int(sim_decide(&s, 1, 102), 0, "sim: long when long asks nothing");
+	r.shorting = 1;
+	is_int(sim_decide(&s, -1, 102), -1, "sim: a reversal starts with an exit");
+	sim_fill(&s, 100);
+	ok(s.units == 0 && fabs(s.cash - (0.493989495 + 0.005 * 99.9 * (1 - 0.001))) < 1e-12,
+	   "sim: the exit closes everything at the slipped open, fee paid");
+	r.fraction = 1;
+	sim_decide(&s, 1, 100);
+	is_int(sim_fill(&s, 100), -1, "sim: a buy the cash cannot cover with its fee is rejected");
+	ok(s.units == 0, "sim: a rejected order changes nothing");
+}
+
+static void
+test_dsr(void)
+{
+	struct reward_cfg rw = {.kind = REWARD_DSR, .scale = 1, .eta = 0.01, .warmup = 20};
+	struct tenv te = {.rw = &rw};
+	double d = 0;
+	int finite = 1;
+
+	for (int i = 0; i < 100; i++)
+		finite &= isfinite(d = differential(&te, 0));
+	ok(finite && d == 0, "dsr: a flat agent (zero returns, zero variance) gets 0, no division by zero");
+	for (int i = 0; i < 50; i++)
+		differential(&te, i % 2 ? 0.01 : -0.005);
+	double A = te.A, B = te.B, R = 0.02;
+	double want = (B * (R - A) - 0.5 * A * (R * R - B)) / pow(B - A * A, 1.5);
+	d = differential(&te, R);
+	ok(fabs(d - want) < 1e-12, "dsr: Moody & Saffell's D_t from the previous moments (%g)", d);
+	ok(fabs(te.A - (A + 0.01 * (R - A))) < 1e-15 && fabs(te.B - (B + 0.01 * (R * R - B))) < 1e-15,
+	   "dsr: the moments update after the reward");
+	rw.kind = REWARD_SORTINO;
+	double DD2 = te.DD2;
+	A = te.A;
+	R = -0.01;
+	want = (DD2 * (R - 0.5 * A) - 0.5 * A * R * R) / (DD2 * sqrt(DD2));
+	want = want < -10 ? -10 : want;
+	ok(fabs(differential(&te, R) - want) < 1e-9, "sortino-dd: the downside version for a loss");
+}
+
 int
 main(void)
 {
@@ -219,5 +275,7 @@ main(void)
 	test_mlp_grad();
 	ppo_grad(1);
 	ppo_grad(0);
+	test_sim();
+	test_dsr();
 	return tap_done();
 }
