@@ -204,3 +204,21 @@ last_train() {
 	echo "eval $ev paper $net"
 	awk -v a="$ev" -v b="$net" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 1e-9 * (1 + (a < 0 ? -a : a))) }'
 }
+
+@test "ab-train: features never look ahead: later candles change nothing before them" {
+	W="$BATS_FILE_TMPDIR"
+	# the same history, then a different future (prices doubled, ranges wider)
+	head -n 4000 "$W/walk.jsonl" > "$T/a.jsonl"
+	cp "$T/a.jsonl" "$T/b.jsonl"
+	tail -n 2000 "$W/walk.jsonl" | jq -c '.open *= 2 | .close *= 2.1 | .high *= 2.5 | .low *= 1.5' >> "$T/b.jsonl"
+	tail -n 2000 "$W/walk.jsonl" >> "$T/a.jsonl"
+	for f in a b; do
+		ab-train eval --db "$W/m.db" --model walk --from 2024-03-01T00:00:00Z --to 2024-06-15T16:00:00Z "$T/$f.jsonl" > "$T/$f.eval"
+		ab-train act --db "$W/m.db" --model walk "$T/$f.jsonl" | head -n 4000 > "$T/$f.act"
+	done
+	run diff "$T/a.eval" "$T/b.eval"
+	assert_success
+	run diff "$T/a.act" "$T/b.act"
+	assert_success
+	grep -q '"signal"' "$T/a.act"
+}

@@ -180,22 +180,26 @@ episode_done(struct ppo *p, int e)
 	p->ep_len[e] = 0;
 }
 
+/* torch.optim.Adam: p -= lr/c1 * m / (sqrt(v)/sqrt(c2) + eps). */
+__attribute__((optimize("O3"), target_clones("avx2", "default")))
+static void
+adam_update(double *restrict w, double *restrict m, double *restrict v, const double *restrict g,
+	    size_t n, double step, double sc2)
+{
+	const double b1 = 0.9, b2 = 0.999, eps = 1e-5;
+	for (size_t i = 0; i < n; i++) {
+		m[i] = b1 * m[i] + (1 - b1) * g[i];
+		v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+		w[i] -= step * m[i] / (sqrt(v[i]) / sc2 + eps);
+	}
+}
+
 static void
 adam_step(struct ppo *p, double lr)
 {
-	const double b1 = 0.9, b2 = 0.999, eps = 1e-5;
-	size_t n = p->a->nparams;
-	double *w = p->a->p;
-
 	p->adam_t++;
-	double c1 = 1 - pow(b1, (double)p->adam_t), c2 = 1 - pow(b2, (double)p->adam_t);
-	double step = lr / c1, sc2 = sqrt(c2);
-	for (size_t i = 0; i < n; i++) {
-		p->m[i] = b1 * p->m[i] + (1 - b1) * p->g[i];
-		p->v[i] = b2 * p->v[i] + (1 - b2) * p->g[i] * p->g[i];
-		/* torch: p -= lr/c1 * m / (sqrt(v)/sqrt(c2) + eps) */
-		w[i] -= step * p->m[i] / (sqrt(p->v[i]) / sc2 + eps);
-	}
+	double c1 = 1 - pow(0.9, (double)p->adam_t), c2 = 1 - pow(0.999, (double)p->adam_t);
+	adam_update(p->a->p, p->m, p->v, p->g, p->a->nparams, lr / c1, sqrt(c2));
 }
 
 static double
