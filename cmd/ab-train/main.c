@@ -1005,6 +1005,8 @@ main(int argc, char **argv)
 	if (!code)
 		code = wcode;
 	if (x.db) {
+		if (!x.run.records_out)
+			x.run.records_out = x.out.records;
 		ab_runs_finish(&x.run, code);
 		ab_db_close(x.db);
 	}
