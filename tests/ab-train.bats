@@ -222,3 +222,17 @@ last_train() {
 	assert_success
 	grep -q '"signal"' "$T/a.act"
 }
+
+@test "ab-train: ab-signal indicators are features; their warm-up nulls are skipped" {
+	W="$BATS_FILE_TMPDIR"
+	[ -x "$AB_BIN/ab-signal" ] || skip "ab-signal not built"
+	head -n 1500 "$W/walk.jsonl" | ab-signal --rsi 14 --ema 12 > "$T/sig.jsonl"
+	run ab-train ppo --env trading --db "$DB" --features ret,rsi_14,ema_12 --steps 4096 -q --name rsi "$T/sig.jsonl"
+	assert_success
+	run sql "$DB" "SELECT features FROM models WHERE name = 'rsi'"
+	assert_output '{"names":["ret","rsi_14","ema_12"],"window":8,"norm_window":500,"position":true}'
+	ab-train act --db "$DB" --model rsi "$T/sig.jsonl" > "$T/act.jsonl"
+	# no decision before the indicators and the 8-candle window are ready
+	run jq -s '[.[0:21][] | select(.signal)] | length' "$T/act.jsonl"
+	assert_output 0
+}
