@@ -625,6 +625,9 @@ pr_elasticity(struct price *v)
 			char reason[400];
 			double a = 0, sd = sd_lnp(ob, s->n);
 
+			if (sd < 1e-9)
+				sd = 0; /* rounding noise of a constant price */
+
 			memset(&own, 0, sizeof own);
 			if (s->n >= (size_t)v->min_points && sd >= v->min_var) {
 				const struct obs *g[1] = {ob};

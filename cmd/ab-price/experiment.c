@@ -23,6 +23,11 @@
 #include "timefmt.h"
 
 #define MAX_ARMS 64
+/* The prior on each price's daily units: Gamma with shape 1 (as wide as its
+ * mean) and a mean ten times the last 28 days' daily sales (1 a day without
+ * any), optimistic so that every price gets tried before the data decide. */
+#define PRIOR_SHAPE 1.0
+#define PRIOR_OPTIMISM 10.0
 
 struct arm {
 	int64_t price;
@@ -180,8 +185,8 @@ simulate(struct price *v)
 	double bv = -INFINITY;
 	for (int k = 0; k < n; k++) {
 		double p = pr_major(a[k].price, 2), val = p * A * pow(p, E);
-		a[k].shape = 1;
-		a[k].rate = 1;
+		a[k].shape = PRIOR_SHAPE;
+		a[k].rate = PRIOR_SHAPE / (PRIOR_OPTIMISM * 1);
 		if (val > bv) {
 			bv = val;
 			best = k;
@@ -400,10 +405,9 @@ start(struct price *v)
 			return ab_err(AB_EUSAGE, "--stock needs a whole number > 0 and --until a later time");
 		stock = q;
 	}
-	/* a weak prior centred on the last 28 days' daily sales (else 1 a day) */
 	if ((code = units_sold(v, sku, v->now - 28 * PR_DAY_MS, v->now, &recent)))
 		return code;
-	double mean = recent > 0 ? (double)recent / 28 : 1, shape = 1, rate = shape / mean;
+	double mean = PRIOR_OPTIMISM * (recent > 0 ? (double)recent / 28 : 1), shape = PRIOR_SHAPE, rate = shape / mean;
 	if ((code = ab_db_begin(v->db)))
 		return code;
 	if ((code = ab_db_prepare(v->db, "INSERT INTO experiments(sku, currency, status, objective, cost, stock, "
