@@ -1,4 +1,5 @@
-/* live.c: signed orders on Binance and Kraken, the unknown state, and sync. */
+/* live.c: signed orders through an exchange's REST API (exchanges/NAME.c), the
+ * unknown state, sync, and the signatures for `ab-order sign`. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,42 +13,32 @@
 #include "err.h"
 #include "http.h"
 #include "timefmt.h"
+#include "venue.h"
 
-struct venue {
-	const char *name, *base;
-	char *key, *secret;        /* from ab-auth's secret store: "KEY:SECRET" */
-	char *blob;
-	size_t bloblen;
-	struct ab_http http;
-	int64_t nonce;
+static const struct venue_ops *const venues[] = {
+	&venue_binance, &venue_kraken, &venue_coinbase, &venue_okx, &venue_bybit,
 };
 
-/* What the exchange says about an order. */
-struct remote {
-	int found;                 /* 0: the exchange does not know the client id */
-	char status[24];           /* our lifecycle name */
-	char id[64];
-	double filled, quote;      /* executed quantity and its cost */
-};
+#define VENUE_NAMES "binance, kraken, coinbase, okx or bybit"
 
-char *
-order_sign_binance(const char *secret, const char *payload)
+const struct venue_ops *
+venue_find(const char *name)
 {
-	unsigned char mac[AB_CRYPTO_SHA256_LEN];
-	ab_crypto_hmac_sha256(mac, secret, strlen(secret), payload, strlen(payload));
-	return ab_crypto_hex_encode(mac, sizeof mac);
+	for (size_t i = 0; name && i < sizeof venues / sizeof *venues; i++)
+		if (!strcmp(venues[i]->name, name))
+			return venues[i];
+	return NULL;
 }
 
-char *
-order_sign_kraken(const char *secret_b64, const char *path, const char *nonce, const char *post)
+int64_t
+venue_now_ms(void)
 {
-	return ab_crypto_kraken_sign(secret_b64, path, nonce, post);
+	return ab_now_ms();
 }
 
-static void
-fmt_qty(char *buf, size_t n, double q)
+void
+venue_fmt_num(char *buf, size_t n, double q)
 {
-	/* Decimal text without exponent, at most 10 decimals, no trailing zeros. */
 	snprintf(buf, n, "%.10f", q);
 	char *p = buf + strlen(buf) - 1;
 	while (p > buf && *p == '0')
@@ -56,9 +47,87 @@ fmt_qty(char *buf, size_t n, double q)
 		*p = '\0';
 }
 
-/* The exchange's market name: markets.id when known, else BASE+QUOTE. */
+jv
+venue_jget(jv obj, const char *k)
+{
+	if (jv_get_kind(obj) != JV_KIND_OBJECT) {
+		jv_free(obj);
+		return jv_invalid();
+	}
+	return jv_object_get(obj, jv_string(k));
+}
+
+jv
+venue_jat(jv arr, int i)
+{
+	if (jv_get_kind(arr) != JV_KIND_ARRAY || i >= jv_array_length(jv_copy(arr))) {
+		jv_free(arr);
+		return jv_invalid();
+	}
+	return jv_array_get(arr, i);
+}
+
+double
+venue_jnum(jv v)
+{
+	double d = NAN;
+	if (jv_get_kind(v) == JV_KIND_NUMBER) {
+		d = jv_number_value(v);
+	} else if (jv_get_kind(v) == JV_KIND_STRING) {
+		const char *s = jv_string_value(v);
+		char *end;
+		d = strtod(s, &end);
+		if (end == s || *end)
+			d = NAN;
+	}
+	jv_free(v);
+	return d;
+}
+
+void
+venue_jstr(jv v, char *out, size_t n)
+{
+	out[0] = '\0';
+	if (jv_get_kind(v) == JV_KIND_STRING)
+		snprintf(out, n, "%s", jv_string_value(v));
+	else if (jv_get_kind(v) == JV_KIND_NUMBER)
+		snprintf(out, n, "%.0f", jv_number_value(v));
+	jv_free(v);
+}
+
+int
+venue_http(struct venue *v, const char *method, const char *path, const char *query,
+	   const char *const *headers, const char *body, jv *out, long *status)
+{
+	struct ab_http_response resp = {0};
+	size_t n = strlen(v->base) + strlen(path) + (query ? strlen(query) : 0) + 2;
+	char *url = ab_malloc(n);
+	int code;
+
+	snprintf(url, n, "%s%s%s%s", v->base, path, query ? "?" : "", query ? query : "");
+	code = ab_http_request(&v->http, method, url, headers, body, &resp);
+	free(url);
+	*status = resp.status;
+	if (!code) {
+		*out = jv_parse_sized(resp.body, (int)resp.len);
+		if (!jv_is_valid(*out)) {
+			jv_free(*out);
+			if (resp.status >= 400 && resp.status < 500) {
+				/* An error without a JSON body: its status says enough. */
+				*out = jv_object();
+			} else {
+				code = ab_err(AB_EUNAVAILABLE, "%s: %s: the answer is not JSON", v->name, path);
+			}
+		}
+	}
+	ab_http_response_free(&resp);
+	return code;
+}
+
+/* The exchange's market id: markets.id when known, else BASE, sep, QUOTE. */
 static void
-market_id(struct ab_db *db, const char *exchange, const char *symbol, char *out, size_t n)
+market_id(struct ab_db *db, const struct venue_ops *ops, const char *exchange, const char *symbol,
+	  char *out, size_t n)
 {
 	sqlite3_stmt *st;
 	out[0] = '\0';
@@ -74,234 +143,79 @@ market_id(struct ab_db *db, const char *exchange, const char *symbol, char *out,
 		for (const char *p = symbol; *p && j + 1 < n; p++)
 			if (*p != '/')
 				out[j++] = *p;
+			else if (ops->sep)
+				out[j++] = ops->sep;
 		out[j] = '\0';
 	}
 }
 
-static const char *
-binance_status(const char *s)
-{
-	if (!strcmp(s, "NEW")) return "open";
-	if (!strcmp(s, "PARTIALLY_FILLED")) return "partially_filled";
-	if (!strcmp(s, "FILLED")) return "filled";
-	if (!strcmp(s, "CANCELED") || !strcmp(s, "PENDING_CANCEL")) return "canceled";
-	if (!strcmp(s, "REJECTED")) return "rejected";
-	return "expired";
-}
+/* An order's request: ids and names in the exchange's spelling. */
+struct req {
+	struct venue_req q;
+	char market[64], cid[64], qty[48], base[24], quote[24];
+};
 
-static const char *
-kraken_status(const char *s)
+static void
+req_init(struct req *rq, struct venue *v, struct ab_db *db, const char *exchange, const char *symbol,
+	 const char *cid, int side, double qty)
 {
-	if (!strcmp(s, "pending") || !strcmp(s, "open")) return "open";
-	if (!strcmp(s, "closed")) return "filled";
-	if (!strcmp(s, "canceled")) return "canceled";
-	return "expired";
-}
-
-/* Fields of the exchanges' JSON answers, through libjq's jv. */
-static jv
-jget(jv obj, const char *k)
-{
-	return jv_get_kind(obj) == JV_KIND_OBJECT ? jv_object_get(obj, jv_string(k)) : (jv_free(obj), jv_invalid());
-}
-
-static double
-jnum(jv v)
-{
-	double d = NAN;
-	if (jv_get_kind(v) == JV_KIND_NUMBER)
-		d = jv_number_value(v);
-	else if (jv_get_kind(v) == JV_KIND_STRING)
-		d = strtod(jv_string_value(v), NULL);
-	jv_free(v);
-	return d;
+	memset(rq, 0, sizeof *rq);
+	market_id(db, v->ops, exchange, symbol, rq->market, sizeof rq->market);
+	v->ops->client_id(cid, rq->cid, sizeof rq->cid);
+	venue_fmt_num(rq->qty, sizeof rq->qty, qty);
+	const char *slash = strchr(symbol, '/');
+	snprintf(rq->base, sizeof rq->base, "%.*s", slash ? (int)(slash - symbol) : (int)strlen(symbol), symbol);
+	snprintf(rq->quote, sizeof rq->quote, "%s", slash ? slash + 1 : "");
+	rq->q.market = rq->market;
+	rq->q.client_id = rq->cid;
+	rq->q.qty = rq->qty;
+	rq->q.side = side;
+	rq->q.base = rq->base;
+	rq->q.quote = rq->quote;
 }
 
 static void
-jstr(jv v, char *out, size_t n)
+remote_init(struct remote *r)
 {
-	out[0] = '\0';
-	if (jv_get_kind(v) == JV_KIND_STRING)
-		snprintf(out, n, "%s", jv_string_value(v));
-	else if (jv_get_kind(v) == JV_KIND_NUMBER)
-		snprintf(out, n, "%.0f", jv_number_value(v));
-	jv_free(v);
-}
-
-/* Signed request; returns 0 with the parsed body in *out, or an exit code
- * (69 when the outcome is unknown: 5xx or no answer). */
-static int
-call(struct venue *v, const char *method, const char *path, const char *params, jv *out, long *status)
-{
-	char url[2048], hdr1[256], hdr2[512], nonce[32];
-	const char *headers[3] = {hdr1, hdr2, NULL};
-	char *body = NULL, *sig;
-	struct ab_http_response resp = {0};
-	int code;
-
-	if (!strcmp(v->name, "binance")) {
-		char *payload;
-		size_t n = strlen(params) + 64;
-		payload = ab_malloc(n);
-		snprintf(payload, n, "%s%stimestamp=%lld", params, *params ? "&" : "", (long long)ab_now_ms());
-		sig = order_sign_binance(v->secret, payload);
-		size_t un = strlen(payload) + strlen(sig) + strlen(v->base) + strlen(path) + 32;
-		char *full = ab_malloc(un);
-		snprintf(full, un, "%s&signature=%s", payload, sig);
-		snprintf(hdr1, sizeof hdr1, "X-MBX-APIKEY: %s", v->key);
-		headers[1] = NULL;
-		if (!strcmp(method, "GET")) {
-			snprintf(url, sizeof url, "%s%s?%s", v->base, path, full);
-			free(full);
-		} else {
-			snprintf(url, sizeof url, "%s%s", v->base, path);
-			body = full;
-		}
-		free(payload);
-		free(sig);
-	} else {
-		/* Kraken: an increasing nonce in the form body, API-Sign over path and it. */
-		int64_t now = ab_now_ms() * 1000;
-		v->nonce = now > v->nonce ? now : v->nonce + 1;
-		snprintf(nonce, sizeof nonce, "%lld", (long long)v->nonce);
-		size_t n = strlen(params) + 64;
-		body = ab_malloc(n);
-		snprintf(body, n, "nonce=%s%s%s", nonce, *params ? "&" : "", params);
-		sig = order_sign_kraken(v->secret, path, nonce, body);
-		if (!sig) {
-			free(body);
-			return ab_err(AB_ECONFIG, "kraken: the stored secret is not base64");
-		}
-		snprintf(hdr1, sizeof hdr1, "API-Key: %s", v->key);
-		snprintf(hdr2, sizeof hdr2, "API-Sign: %s", sig);
-		free(sig);
-		snprintf(url, sizeof url, "%s%s", v->base, path);
-	}
-	code = ab_http_request(&v->http, method, url, headers, body, &resp);
-	free(body);
-	*status = resp.status;
-	if (!code) {
-		*out = jv_parse_sized(resp.body, (int)resp.len);
-		if (!jv_is_valid(*out)) {
-			jv_free(*out);
-			code = ab_err(AB_EUNAVAILABLE, "%s: %s: the answer is not JSON", v->name, path);
-		}
-	}
-	ab_http_response_free(&resp);
-	return code;
-}
-
-/* Places a market order; on success fills *r from the answer. */
-static int
-place(struct venue *v, struct ab_db *db, const struct slot *s, const struct eng_order *o,
-      const char *cid, struct remote *r, char *why, size_t whylen)
-{
-	char mid[64], qty[48], params[512];
-	jv ans;
-	long status;
-	int code;
-
 	memset(r, 0, sizeof *r);
-	market_id(db, s->e.exchange, s->e.symbol, mid, sizeof mid);
-	fmt_qty(qty, sizeof qty, o->qty);
-	if (!strcmp(v->name, "binance")) {
-		snprintf(params, sizeof params, "symbol=%s&side=%s&type=MARKET&quantity=%s&newClientOrderId=%s"
-			 "&newOrderRespType=FULL&recvWindow=5000", mid, o->side == SIDE_BUY ? "BUY" : "SELL", qty, cid);
-		if ((code = call(v, "POST", "/api/v3/order", params, &ans, &status)))
-			return code;
-		if (status != 200) {
-			jstr(jget(jv_copy(ans), "msg"), why, whylen);
-			jv_free(ans);
-			return -1;
-		}
-		r->found = 1;
-		jstr(jget(jv_copy(ans), "status"), r->status, sizeof r->status);
-		snprintf(r->status, sizeof r->status, "%s", binance_status(r->status));
-		jstr(jget(jv_copy(ans), "orderId"), r->id, sizeof r->id);
-		r->filled = jnum(jget(jv_copy(ans), "executedQty"));
-		r->quote = jnum(jget(jv_copy(ans), "cummulativeQuoteQty"));
-	} else {
-		snprintf(params, sizeof params, "ordertype=market&pair=%s&type=%s&volume=%s&cl_ord_id=%s",
-			 mid, o->side == SIDE_BUY ? "buy" : "sell", qty, cid);
-		if ((code = call(v, "POST", "/0/private/AddOrder", params, &ans, &status)))
-			return code;
-		jv err = jget(jv_copy(ans), "error");
-		if (status != 200 || (jv_get_kind(err) == JV_KIND_ARRAY && jv_array_length(jv_copy(err)) > 0)) {
-			jstr(jv_get_kind(err) == JV_KIND_ARRAY ? jv_array_get(err, 0) : (jv_free(err), jv_string("error")),
-			     why, whylen);
-			jv_free(ans);
-			return -1;
-		}
-		jv_free(err);
-		r->found = 1;
-		snprintf(r->status, sizeof r->status, "open");
-		jstr(jv_array_get(jget(jget(jv_copy(ans), "result"), "txid"), 0), r->id, sizeof r->id);
-	}
-	jv_free(ans);
-	return 0;
+	r->fee = NAN;
 }
 
-/* Looks an order up by its client id (never by resending it). */
-static int
-lookup(struct venue *v, struct ab_db *db, const char *exchange, const char *symbol, const char *cid,
-       struct remote *r)
+/* The commission in the quote asset: as reported, or valued at the order's
+ * average price when charged in the base asset; NaN when not reported or in
+ * a third asset (the --fee rate applies then). */
+static double
+fee_in_quote(const struct remote *r, const struct req *rq)
 {
-	char mid[64], params[256];
-	jv ans;
-	long status;
-	int code;
-
-	memset(r, 0, sizeof *r);
-	market_id(db, exchange, symbol, mid, sizeof mid);
-	if (!strcmp(v->name, "binance")) {
-		snprintf(params, sizeof params, "symbol=%s&origClientOrderId=%s", mid, cid);
-		if ((code = call(v, "GET", "/api/v3/order", params, &ans, &status)))
-			return code;
-		if (status == 400 && jnum(jget(jv_copy(ans), "code")) == -2013) {
-			jv_free(ans);
-			return 0;
-		}
-		if (status != 200) {
-			jv_free(ans);
-			return ab_err(AB_EUNAVAILABLE, "binance: order lookup answered %ld", status);
-		}
-		r->found = 1;
-		jstr(jget(jv_copy(ans), "status"), r->status, sizeof r->status);
-		snprintf(r->status, sizeof r->status, "%s", binance_status(r->status));
-		jstr(jget(jv_copy(ans), "orderId"), r->id, sizeof r->id);
-		r->filled = jnum(jget(jv_copy(ans), "executedQty"));
-		r->quote = jnum(jget(jv_copy(ans), "cummulativeQuoteQty"));
-	} else {
-		snprintf(params, sizeof params, "cl_ord_id=%s", cid);
-		if ((code = call(v, "POST", "/0/private/QueryOrders", params, &ans, &status)))
-			return code;
-		jv res = jget(jv_copy(ans), "result");
-		if (jv_get_kind(res) == JV_KIND_OBJECT) {
-			int it = jv_object_iter(res);
-			if (jv_object_iter_valid(res, it)) {
-				jv k = jv_object_iter_key(res, it), o = jv_object_iter_value(res, it);
-				r->found = 1;
-				snprintf(r->id, sizeof r->id, "%s", jv_string_value(k));
-				jv_free(k);
-				jstr(jget(jv_copy(o), "status"), r->status, sizeof r->status);
-				snprintf(r->status, sizeof r->status, "%s", kraken_status(r->status));
-				r->filled = jnum(jget(jv_copy(o), "vol_exec"));
-				r->quote = jnum(jget(o, "cost"));
-				if (!strcmp(r->status, "open") && r->filled > 0)
-					snprintf(r->status, sizeof r->status, "partially_filled");
-			}
-		}
-		jv_free(res);
-		jv_free(ans);
-		return 0;
-	}
-	jv_free(ans);
-	return 0;
+	if (isnan(r->fee))
+		return NAN;
+	if (!r->fee_ccy[0] || !strcmp(r->fee_ccy, rq->quote))
+		return r->fee;
+	if (!strcmp(r->fee_ccy, rq->base) && r->filled > 0)
+		return r->fee * r->quote / r->filled;
+	return NAN;
 }
 
-/* Applies what the exchange reports for order `id` beyond what we recorded. */
+/* Fees already booked on order id. */
+static double
+booked_fees(struct ab_db *db, int64_t id)
+{
+	sqlite3_stmt *st;
+	double f = 0;
+	if (!ab_db_prepare(db, "SELECT coalesce(sum(fee), 0) FROM fills WHERE order_id = ?", &st)) {
+		sqlite3_bind_int64(st, 1, id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			f = sqlite3_column_double(st, 0);
+		sqlite3_finalize(st);
+	}
+	return f;
+}
+
+/* Applies what the exchange reports for order `id` beyond what we recorded:
+ * the new fill at its own average price, with the exchange's commission when
+ * it reports one (else the --fee rate). */
 static int
-settle(struct order_ctx *x, struct book *b, struct slot *s, int64_t id, const char *cid, int side,
+settle(struct order_ctx *x, struct book *b, struct slot *s, int64_t id, const char *cid, const struct req *rq,
        double had, double had_quote, const struct remote *r)
 {
 	int code = 0;
@@ -309,8 +223,13 @@ settle(struct order_ctx *x, struct book *b, struct slot *s, int64_t id, const ch
 	if (dq > 1e-12) {
 		struct eng_fill f;
 		char tid[80];
-		double px = (r->quote - had_quote) / dq;
-		eng_apply(&s->e, side, dq, px, ab_now_ms(), "signal", 0, &f);
+		double px = (r->quote - had_quote) / dq, rate = s->cfg.fee, fq = fee_in_quote(r, rq);
+		if (!isnan(fq)) {
+			double df = fq - booked_fees(x->db, id);
+			s->cfg.fee = df > 0 && px > 0 ? df / (dq * px) : 0;
+		}
+		eng_apply(&s->e, rq->q.side, dq, px, ab_now_ms(), "signal", 0, &f);
+		s->cfg.fee = rate;
 		snprintf(tid, sizeof tid, "%s:%.10g", cid, r->filled);
 		if ((code = book_insert_fill(b, s, id, &f, tid)))
 			return code;
@@ -326,27 +245,32 @@ venue_open(struct order_ctx *x, struct venue *v)
 	int code;
 
 	memset(v, 0, sizeof *v);
-	if (!x->exchange || (strcmp(x->exchange, "binance") && strcmp(x->exchange, "kraken")))
-		return ab_err(AB_EUSAGE, "live and sync need --exchange binance or kraken");
-	v->name = x->exchange;
-	v->base = x->base_url ? x->base_url : !strcmp(v->name, "binance") ? "https://api.binance.com"
-									 : "https://api.kraken.com";
+	if (!(v->ops = venue_find(x->exchange)))
+		return ab_err(AB_EUSAGE, "live and sync need --exchange " VENUE_NAMES);
+	v->name = v->ops->name;
+	v->base = x->base_url ? x->base_url : v->ops->base_url;
 	if ((code = ab_auth_require(x->db, AB_PERM_ORDER_LIVE, NULL)))
 		return code;
 	if ((code = ab_auth_secret_get(x->db, v->name, &v->blob, &v->bloblen)))
 		return code;
-	char *colon = strchr(v->blob, ':');
-	if (!colon) {
+	size_t sl = strlen(v->blob);
+	while (sl && (v->blob[sl - 1] == '\n' || v->blob[sl - 1] == '\r'))
+		v->blob[--sl] = '\0';
+	/* KEY:SECRET[:PASSPHRASE]; a passphrase may itself hold colons. */
+	char *c1 = strchr(v->blob, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (!c1 || (v->ops->passphrase && !c2)) {
 		ab_auth_secret_free(v->blob, v->bloblen);
 		v->blob = NULL;
-		return ab_err(AB_ECONFIG, "secret \"%s\" is not KEY:SECRET", v->name);
+		return ab_err(AB_ECONFIG, "secret \"%s\" is not %s", v->name,
+			      v->ops->passphrase ? "KEY:SECRET:PASSPHRASE" : "KEY:SECRET");
 	}
-	*colon = '\0';
+	*c1 = '\0';
 	v->key = v->blob;
-	v->secret = colon + 1;
-	size_t sl = strlen(v->secret);
-	while (sl && (v->secret[sl - 1] == '\n' || v->secret[sl - 1] == '\r'))
-		v->secret[--sl] = '\0';
+	v->secret = c1 + 1;
+	if (v->ops->passphrase) {
+		*c2 = '\0';
+		v->pass = c2 + 1;
+	}
 	if ((code = ab_http_init(&v->http)))
 		return code;
 	v->http.retry_unsafe = 0;  /* never resend an order whose outcome is unknown */
@@ -401,7 +325,11 @@ send_order(struct order_ctx *x, struct book *b, struct venue *v, struct slot *s,
 	if ((code = book_save(b)) || (code = ab_db_commit(x->db)) || (code = ab_db_begin(x->db)))
 		return code;
 	s->e.acct->open_orders++;
-	code = place(v, x->db, s, o, cid, &r, why, sizeof why);
+	struct req rq;
+	req_init(&rq, v, x->db, s->e.exchange, s->e.symbol, cid, o->side, o->qty);
+	remote_init(&r);
+	why[0] = '\0';
+	code = v->ops->place(v, &rq.q, &r, why, sizeof why);
 	if (code == -1) {
 		s->e.acct->open_orders--;
 		book_out_order(&x->out, s, o, cid, "rejected", why, ts);
@@ -415,11 +343,22 @@ send_order(struct order_ctx *x, struct book *b, struct venue *v, struct slot *s,
 	}
 	if (code)
 		return code;
+	if (!strcmp(r.status, "open") && !(r.filled > 0)) {
+		/* Only an acknowledgement: ask once how it went (a query, never a
+		 * resend); if that fails the order stays open for sync. */
+		struct remote q;
+		remote_init(&q);
+		if (!v->ops->lookup(v, &rq.q, &q) && q.found) {
+			if (!q.id[0])
+				memcpy(q.id, r.id, sizeof q.id);
+			r = q;
+		}
+	}
 	if (!strcmp(r.status, "filled") || !strcmp(r.status, "canceled") ||
 	    !strcmp(r.status, "rejected") || !strcmp(r.status, "expired"))
 		s->e.acct->open_orders--;
 	book_out_order(&x->out, s, o, cid, r.status, NULL, ts);
-	return settle(x, b, s, id, cid, o->side, 0, 0, &r);
+	return settle(x, b, s, id, cid, &rq, 0, 0, &r);
 }
 
 int
@@ -561,15 +500,18 @@ cmd_sync(struct order_ctx *x)
 	sqlite3_finalize(st);
 	for (int i = 0; i < n && !code; i++) {
 		struct remote r;
+		struct req rq;
 		struct slot *s = book_slot(&b, p[i].ex, p[i].sym);
-		if ((code = lookup(&v, x->db, p[i].ex, p[i].sym, p[i].cid, &r)))
+		req_init(&rq, &v, x->db, p[i].ex, p[i].sym, p[i].cid, p[i].side, 0);
+		remote_init(&r);
+		if ((code = v.ops->lookup(&v, &rq.q, &r)))
 			break;
 		if (!r.found) {
 			/* It never reached the exchange: it is safe to call it rejected. */
 			snprintf(r.status, sizeof r.status, "rejected");
 			code = book_update_order(&b, p[i].id, "rejected", "not on the exchange", p[i].had, 0, NULL);
 		} else {
-			code = settle(x, &b, s, p[i].id, p[i].cid, p[i].side, p[i].had, p[i].hadq, &r);
+			code = settle(x, &b, s, p[i].id, p[i].cid, &rq, p[i].had, p[i].hadq, &r);
 		}
 		if (!code)
 			code = audit(x, "order.sync", p[i].cid, NULL);
@@ -598,16 +540,23 @@ end:
 }
 
 /* sign: prints a signature for lines on stdin, to check against the exchanges'
- * published examples: binance: SECRET, PAYLOAD; kraken: SECRET, PATH, NONCE, POSTDATA. */
+ * published examples and independent implementations. */
 int
 cmd_sign(struct order_ctx *x)
 {
-	char *l[4] = {0}, *sig = NULL;
-	size_t cap[4] = {0};
-	int want = x->exchange && !strcmp(x->exchange, "kraken") ? 4 : 2, code = 0;
+	static const struct {
+		const char *name;
+		int lines;
+	} shapes[] = {{"binance", 2}, {"kraken", 4}, {"coinbase", 5}, {"okx", 5}, {"bybit", 5}};
+	char *l[5] = {0}, *sig = NULL;
+	size_t cap[5] = {0};
+	int want = 0, code = 0;
 
-	if (!x->exchange || (strcmp(x->exchange, "binance") && strcmp(x->exchange, "kraken")))
-		return ab_err(AB_EUSAGE, "sign needs --exchange binance or kraken");
+	for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++)
+		if (x->exchange && !strcmp(x->exchange, shapes[i].name))
+			want = shapes[i].lines;
+	if (!want)
+		return ab_err(AB_EUSAGE, "sign needs --exchange " VENUE_NAMES);
 	for (int i = 0; i < want; i++) {
 		ssize_t n = getline(&l[i], &cap[i], stdin);
 		if (n < 0) {
@@ -617,7 +566,12 @@ cmd_sign(struct order_ctx *x)
 		while (n > 0 && (l[i][n - 1] == '\n' || l[i][n - 1] == '\r'))
 			l[i][--n] = '\0';
 	}
-	sig = want == 2 ? order_sign_binance(l[0], l[1]) : order_sign_kraken(l[0], l[1], l[2], l[3]);
+	switch (x->exchange[0]) {
+	case 'b': sig = x->exchange[1] == 'i' ? order_sign_binance(l[0], l[1]) : venue_sign_bybit(l[0], l[1], l[2], l[3], l[4]); break;
+	case 'k': sig = order_sign_kraken(l[0], l[1], l[2], l[3]); break;
+	case 'c': sig = venue_sign_coinbase(l[0], l[1], l[2], l[3], l[4]); break;
+	case 'o': sig = venue_sign_okx(l[0], l[1], l[2], l[3], l[4]); break;
+	}
 	if (!sig) {
 		code = ab_err(AB_EDATA, "sign: the secret is not base64");
 		goto out;
@@ -626,7 +580,7 @@ cmd_sign(struct order_ctx *x)
 	ab_out_raw(&x->out, "\n", 1);
 out:
 	free(sig);
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		if (l[i])
 			ab_crypto_wipe(l[i], cap[i]);
 		free(l[i]);

@@ -29,7 +29,7 @@ static const struct ab_opt options[] = {
 	{"trailing-stop", KEY_TRAIL, "PCT", "exit PCT percent below the best price since entry"},
 	{"equity", KEY_EQUITY, NULL, "backtest: one equity record per candle"},
 	{"name", KEY_NAME, "NAME", "the backtest's or portfolio's name"},
-	{"exchange", KEY_EXCHANGE, "NAME", "live: binance or kraken"},
+	{"exchange", KEY_EXCHANGE, "NAME", "live, sync, sign: binance, kraken, coinbase, okx or bybit"},
 	{"base-url", AB_KEY_BASE_URL, "URL", "live: the exchange's API root (tests use a mock)"},
 	{"max-position", KEY_MAXPOS, "UNITS", "refuse entries that would hold more than UNITS"},
 	{"max-order-notional", KEY_MAXNOT, "N", "refuse entries worth more than N"},
