@@ -100,3 +100,31 @@ c() {
 	[ "$(jq -r 'select(.type == "order") | [.status, .reason] | join(" ")' <<<"$output")" = "rejected below minimum notional" ]
 	[ "$(sql "$DB" "SELECT status, reason FROM orders ORDER BY id DESC LIMIT 1")" = "rejected|below minimum notional" ]
 }
+
+@test "ab-order: resume clears a tripped --max-drawdown stop, counting the peak from there" {
+	opts="--cash 1000 --size qty=5 --max-drawdown 5"
+	{ c 0 100 100 100 100 buy; c 1 100 100 80 80; c 2 80 80 80 80 sell; c 3 80 80 80 80 buy; } >"$T/a"
+	run ab-order paper --db "$DB" $opts "$T/a"
+	assert_success
+	[ "$(jq -c 'select(.type == "fill") | [.side, .qty, .price]' <<<"$output" | paste -sd' ')" = '["buy",5,100] ["sell",5,80]' ]
+	[ "$(jq -r 'select(.status == "rejected") | .reason' <<<"$output")" = "max drawdown reached" ]
+	[ "$(sql "$DB" "SELECT reduce_only, peak FROM balances")" = "1|1000.0" ]
+	# Another portfolio's resume leaves this one stopped.
+	run ab-order resume --db "$DB" --name other
+	[ "$(jq -r .drawdown_cleared <<<"$output")" = 0 ]
+	c 4 80 80 80 80 buy >"$T/b"
+	run ab-order paper --db "$DB" $opts "$T/b"
+	[ "$(jq -r 'select(.type == "order") | [.status, .reason] | join(" ")' <<<"$output")" = "rejected max drawdown reached" ]
+	run ab-order resume --db "$DB" --name paper
+	assert_success
+	[ "$(jq -c '[.type, .portfolio, .drawdown_cleared]' <<<"$output")" = '["resume","paper",1]' ]
+	[ "$(sql "$DB" "SELECT reduce_only, peak FROM balances")" = "0|900.0" ]
+	[ "$(sql "$DB" "SELECT count(*) FROM audit WHERE action = 'order.resume' AND object = 'paper'")" = 1 ]
+	{ c 5 80 80 80 80 buy; c 6 80 80 80 80; } >"$T/c"
+	run ab-order paper --db "$DB" $opts "$T/c"
+	[ "$(jq -c 'select(.type == "fill") | [.side, .qty, .price]' <<<"$output")" = '["buy",5,80]' ]
+	# The limit still holds, from the new peak of 900: 5% below is 855.
+	{ c 7 80 80 70 70; c 8 70 70 70 70 sell; c 9 70 70 70 70; c 10 70 70 70 70 buy; } >"$T/d"
+	run ab-order paper --db "$DB" $opts "$T/d"
+	[ "$(jq -r 'select(.status == "rejected") | .reason' <<<"$output")" = "max drawdown reached" ]
+}

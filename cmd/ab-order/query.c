@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "err.h"
 #include "order.h"
 #include "timefmt.h"
@@ -183,11 +184,14 @@ out:
 	return code;
 }
 
+/* halt: the kill switch. resume: lifts it, and clears a tripped
+ * --max-drawdown stop, restarting the peak at the last marked equity so the
+ * limit counts from there. Both are audited. */
 static int
 set_halt(struct order_ctx *x, int on)
 {
 	sqlite3_stmt *st;
-	int code, rc;
+	int code, rc, cleared = 0;
 	const char *p = x->name ? x->name : "*";
 
 	if ((code = order_open_db(x, 1)) || (code = ab_db_begin(x->db)))
@@ -207,11 +211,30 @@ set_halt(struct order_ctx *x, int on)
 		if (rc != SQLITE_DONE)
 			code = ab_db_fail(x->db, rc, "setting the kill switch");
 	}
+	if (!code && !on &&
+	    !(code = ab_db_prepare(x->db, "UPDATE balances SET reduce_only = 0, peak = marked, updated = ? "
+				   "WHERE reduce_only != 0 AND (?2 = '*' OR portfolio = ?2)", &st))) {
+		sqlite3_bind_int64(st, 1, ab_now_ms());
+		sqlite3_bind_text(st, 2, p, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		cleared = sqlite3_changes(x->db->h);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			code = ab_db_fail(x->db, rc, "clearing the drawdown stop");
+	}
+	if (!code) {
+		char *actor = ab_auth_actor(x->db), detail[64];
+		snprintf(detail, sizeof detail, "{\"drawdown_cleared\":%d}", cleared);
+		code = ab_auth_audit(x->db, actor, on ? "order.halt" : "order.resume", p, on ? NULL : detail);
+		free(actor);
+	}
 	if (!code) {
 		ab_out_begin(&x->out);
 		ab_out_kstr(&x->out, "type", on ? "halt" : "resume");
 		ab_out_kstr(&x->out, "portfolio", p);
 		ab_out_ktime(&x->out, "ts", ab_now_ms());
+		if (!on)
+			ab_out_knum(&x->out, "drawdown_cleared", cleared);
 		ab_out_end(&x->out);
 	}
 	if (code)
