@@ -1,0 +1,169 @@
+#!/usr/bin/env bats
+# reliability: kill -9 of writers at random moments, full disks, closed and
+# broken stdout. The short versions: scripts/soak runs the long ones
+# (RELIABILITY_KILLS, RELIABILITY_ROWS scale them up).
+load helper
+
+KILLS=${RELIABILITY_KILLS:-20}
+ROWS=${RELIABILITY_ROWS:-30000}
+
+setup_file() {
+	export MOCK_DIR="$BATS_FILE_TMPDIR/mock"
+	mkdir -p "$MOCK_DIR"
+	python3 "$BATS_TEST_DIRNAME/mock/exchange.py" --port-file "$MOCK_DIR/port" \
+		--log "$MOCK_DIR/log" --fixtures "$BATS_TEST_DIRNAME/fixtures/exchanges" \
+		--now 1709253000000 --lifetime 600 3>&- &
+	echo $! >"$MOCK_DIR/pid"
+	for _ in $(seq 100); do
+		[ -s "$MOCK_DIR/port" ] && break
+		sleep 0.05
+	done
+	export MOCK="http://127.0.0.1:$(cat "$MOCK_DIR/port")"
+	# One big candle CSV for every test.
+	export BIG="$BATS_FILE_TMPDIR/big.csv"
+	gen_csv "${RELIABILITY_ROWS:-30000}" >"$BIG"
+}
+
+teardown_file() {
+	kill "$(cat "$MOCK_DIR/pid")" 2>/dev/null || true
+}
+
+# gen_csv N: N hourly candles from 2020-01-01, a header first.
+gen_csv() {
+	awk -v n="$1" 'BEGIN {
+		print "timestamp,open,high,low,close,volume"
+		for (i = 0; i < n; i++) {
+			b = 100 + (i % 97) * 0.25
+			printf "%d,%.2f,%.2f,%.2f,%.2f,%.3f\n", 1577836800 + i * 3600, b, b + 1.5, b - 0.75, b + 0.5, 10 + (i % 13) * 0.125
+		}
+	}'
+}
+
+# rand_delay MAX_S: a random time in [0, MAX_S) seconds.
+rand_delay() {
+	awk -v r="$RANDOM" -v m="$1" 'BEGIN { printf "%.3f", r / 32768 * m }'
+}
+
+# killed_run MAX_S PROGRAM ARGS...: runs a program (not a shell function: the
+# kill must reach the program itself) in the background and kill -9s it after a
+# random delay; KILLED is 1 when it was still running, STATUS its exit status.
+killed_run() {
+	local max=$1
+	shift
+	"$@" >/dev/null 2>>"$T/stderr" &
+	local pid=$!
+	sleep "$(rand_delay "$max")"
+	KILLED=0
+	kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null && KILLED=1
+	STATUS=0
+	{ wait "$pid"; } 2>/dev/null || STATUS=$?
+	[ "$KILLED" = 1 ] || [ "$STATUS" = 0 ]
+}
+
+integrity() {
+	[ "$(sql "$1" "PRAGMA integrity_check")" = ok ]
+}
+
+# timed CMD...: how long CMD takes, in seconds with a fraction.
+timed() {
+	local t0 t1
+	t0=$(date +%s%N)
+	"$@" >/dev/null
+	t1=$(date +%s%N)
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'
+}
+
+@test "reliability: kill -9 during ab-fetch csv --db stores each import whole or not at all" {
+	fetch() { ab-fetch csv --exchange "$1" --symbol BTC/USDT -t 1h -q --db "$DB" "$BIG"; }
+	full=$(timed fetch warmup)
+	[ "$KILLS" -gt 0 ]
+	survived=0
+	for i in $(seq "$KILLS"); do
+		killed_run "$full" ab-fetch csv --exchange "x$i" --symbol BTC/USDT -t 1h -q --db "$DB" "$BIG"
+		integrity "$DB"
+		n=$(sql "$DB" "SELECT count(*) FROM candles WHERE exchange = 'x$i'")
+		[ "$n" = 0 ] || [ "$n" = "$ROWS" ]
+		[ "$KILLED" = 1 ] && [ "$n" = 0 ] && survived=$((survived + 1))
+	done
+	# Everything stored before is intact; re-running completes without duplicates.
+	for i in $(seq "$KILLS"); do
+		fetch "x$i"
+	done
+	integrity "$DB"
+	[ "$(sql "$DB" "SELECT count(*) FROM candles")" = $((ROWS * (KILLS + 1))) ]
+	[ "$(sql "$DB" "SELECT count(*) FROM (SELECT DISTINCT exchange, symbol, tf, ts FROM candles)")" = $((ROWS * (KILLS + 1))) ]
+	echo "# ab-fetch csv: $survived of $KILLS kills landed mid-import, all rolled back" >&3
+	[ "$survived" -gt 0 ]
+}
+
+@test "reliability: kill -9 during ab-fetch candles --db keeps whole pages, and a re-run completes" {
+	fetch=(ab-fetch candles binance BTC/USDT -t 1m --since 2024-02-20T00:00:00Z -q --db "$DB"
+		--base-url "$MOCK/binance")
+	full=$(timed "${fetch[@]}")
+	want=$(sql "$DB" "SELECT count(*) FROM candles")
+	[ "$want" -gt 10000 ]
+	survived=0
+	for i in $(seq "$KILLS"); do
+		rm -f "$DB" "$DB-wal" "$DB-shm"
+		killed_run "$full" "${fetch[@]}"
+		integrity "$DB"
+		n=0
+		[ -z "$(sql "$DB" "SELECT 1 FROM sqlite_master WHERE name = 'candles'")" ] ||
+			n=$(sql "$DB" "SELECT count(*) FROM candles")
+		# Binance pages hold 1000 candles; one transaction a page.
+		[ $((n % 1000)) = 0 ] || [ "$n" = "$want" ]
+		[ "$KILLED" = 1 ] && survived=$((survived + 1))
+		"${fetch[@]}"
+		[ "$(sql "$DB" "SELECT count(*) FROM candles")" = "$want" ]
+		[ "$(sql "$DB" "SELECT count(DISTINCT ts) FROM candles")" = "$want" ]
+	done
+	echo "# ab-fetch candles: $survived of $KILLS kills landed mid-fetch" >&3
+	[ "$survived" -gt 0 ]
+}
+
+@test "reliability: a full file system ends an import with exit 74 and leaves stored rows alone" {
+	ab-fetch csv --exchange a --symbol BTC/USDT -t 1h -q --db "$DB" "$BIG"
+	before=$(sql "$DB" "SELECT count(*) FROM candles")
+	# The database's write-ahead log outgrows a 1 MB file size limit.
+	run bash -c "trap '' XFSZ; ulimit -f 1024; ab-fetch csv --exchange b --symbol BTC/USDT -t 1h -q --db '$DB' '$BIG'"
+	assert_failure 74
+	assert_output --partial "ab-fetch: $DB: "
+	integrity "$DB"
+	[ "$(sql "$DB" "SELECT count(*) FROM candles")" = "$before" ]
+	[ "$(sql "$DB" "SELECT count(*) FROM candles WHERE exchange = 'b'")" = 0 ]
+	ab-fetch csv --exchange b --symbol BTC/USDT -t 1h -q --db "$DB" "$BIG"
+	[ "$(sql "$DB" "SELECT count(*) FROM candles")" = $((before * 2)) ]
+}
+
+@test "reliability: stdout on a full device or closed exits 74 with a message" {
+	run bash -c "ab-fetch csv --exchange a --symbol BTC/USDT -t 1h '$BIG' >/dev/full"
+	assert_failure 74
+	assert_output "ab-fetch: stdout: write: No space left on device"
+	run bash -c "ab-fetch csv --exchange a --symbol BTC/USDT -t 1h '$BIG' >&-"
+	assert_failure 74
+	assert_output --partial "ab-fetch: stdout: write:"
+	head -n 2001 "$BIG" | ab-fetch csv --exchange a --symbol BTC/USDT -t 1h >"$T/candles"
+	run bash -c "ab-signal --ema 12 --rsi 14 <'$T/candles' >/dev/full"
+	assert_failure 74
+	assert_output --partial "ab-signal: stdout: write:"
+	run bash -c "ab-signal --ema 12 <'$T/candles' >&-"
+	assert_failure 74
+	assert_output --partial "ab-signal: stdout: write:"
+}
+
+@test "reliability: a broken pipe downstream stops a filter quietly" {
+	run bash -c "set -o pipefail; ab-fetch csv --exchange a --symbol BTC/USDT -t 1h '$BIG' 2>'$T/err' | head -n 1 >/dev/null"
+	assert_success
+	[ ! -s "$T/err" ]
+	ab-fetch csv --exchange a --symbol BTC/USDT -t 1h "$BIG" >"$T/candles"
+	run bash -c "set -o pipefail; ab-signal --ema 12 --rsi 14 <'$T/candles' 2>'$T/err' | head -n 1 >/dev/null"
+	assert_success
+	[ ! -s "$T/err" ]
+}
+
+@test "reliability: a broken pipe does not cut short what ab-fetch csv --db stores" {
+	skip "ab-fetch csv --db | head commits a partial import with exit 0 (reported)"
+	run bash -c "ab-fetch csv --exchange a --symbol BTC/USDT -t 1h --db '$DB' '$BIG' | head -n 1 >/dev/null"
+	n=$(sql "$DB" "SELECT count(*) FROM candles")
+	[ "$n" = 0 ] || [ "$n" = "$ROWS" ]
+}
