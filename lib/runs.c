@@ -91,6 +91,7 @@ ab_runs_start(struct ab_run *run, struct ab_db *db, const char *prog, int argc, 
 
 	memset(run, 0, sizeof *run);
 	run->db = db;
+	run->started = ab_now_ms();
 	rc = sqlite3_prepare_v2(db->h, "INSERT INTO runs(program, job, args, pid, started) "
 				       "VALUES (?, ?, ?, ?, ?)", -1, &st, NULL);
 	if (rc == SQLITE_OK) {
@@ -98,15 +99,25 @@ ab_runs_start(struct ab_run *run, struct ab_db *db, const char *prog, int argc, 
 		ab_db_bind_text(st, 2, job && *job ? job : NULL);
 		sqlite3_bind_text(st, 3, args, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, getpid());
-		sqlite3_bind_int64(st, 5, ab_now_ms());
+		sqlite3_bind_int64(st, 5, run->started);
+		/* Never wait here: the program upstream in a pipeline may hold the
+		 * write lock while it writes to us, and waiting would stop us reading
+		 * it. When the file is busy, the row is written at the end instead. */
+		sqlite3_busy_timeout(db->h, 0);
 		rc = sqlite3_step(st);
+		sqlite3_busy_timeout(db->h, db->busy_ms);
 		sqlite3_finalize(st);
 	}
-	if (rc == SQLITE_DONE)
+	if (rc == SQLITE_DONE) {
 		run->id = sqlite3_last_insert_rowid(db->h);
-	else
+		free(args);
+	} else if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+		run->deferred_prog = prog;
+		run->deferred_args = args;
+	} else {
 		warn_once(run, rc, "record run");
-	free(args);
+		free(args);
+	}
 }
 
 void
@@ -115,20 +126,42 @@ ab_runs_finish(struct ab_run *run, int status)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (!run->db || !run->id)
+	if (!run->db || (!run->id && !run->deferred_args))
 		return;
 	if (run->db->in_tx)
 		ab_db_rollback(run->db);
-	rc = sqlite3_prepare_v2(run->db->h, "UPDATE runs SET ended = ?, records_in = ?, "
-					    "records_out = ?, status = ? WHERE id = ?", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, ab_now_ms());
-		sqlite3_bind_int64(st, 2, run->records_in);
-		sqlite3_bind_int64(st, 3, run->records_out);
-		sqlite3_bind_int(st, 4, status);
-		sqlite3_bind_int64(st, 5, run->id);
-		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
+	if (run->deferred_args) {
+		const char *job = getenv("AB_JOB");
+		rc = sqlite3_prepare_v2(run->db->h, "INSERT INTO runs(program, job, args, pid, started, "
+					"ended, records_in, records_out, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+					-1, &st, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, run->deferred_prog, -1, SQLITE_STATIC);
+			ab_db_bind_text(st, 2, job && *job ? job : NULL);
+			sqlite3_bind_text(st, 3, run->deferred_args, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 4, getpid());
+			sqlite3_bind_int64(st, 5, run->started);
+			sqlite3_bind_int64(st, 6, ab_now_ms());
+			sqlite3_bind_int64(st, 7, run->records_in);
+			sqlite3_bind_int64(st, 8, run->records_out);
+			sqlite3_bind_int(st, 9, status);
+			rc = sqlite3_step(st);
+			sqlite3_finalize(st);
+		}
+		free(run->deferred_args);
+		run->deferred_args = NULL;
+	} else {
+		rc = sqlite3_prepare_v2(run->db->h, "UPDATE runs SET ended = ?, records_in = ?, "
+					"records_out = ?, status = ? WHERE id = ?", -1, &st, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_int64(st, 1, ab_now_ms());
+			sqlite3_bind_int64(st, 2, run->records_in);
+			sqlite3_bind_int64(st, 3, run->records_out);
+			sqlite3_bind_int(st, 4, status);
+			sqlite3_bind_int64(st, 5, run->id);
+			rc = sqlite3_step(st);
+			sqlite3_finalize(st);
+		}
 	}
 	if (rc != SQLITE_DONE)
 		warn_once(run, rc, "record run end");

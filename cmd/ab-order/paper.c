@@ -1,6 +1,7 @@
 /* paper.c: paper trading that continues across runs from the database. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "book.h"
@@ -75,22 +76,62 @@ record_step(struct order_ctx *x, struct book *b, struct slot *s, const struct ab
 	return code;
 }
 
+/* The input, read whole before the write lock is taken: paper trading must
+ * not hold the database while the program feeding it (which may store
+ * candles or signals in the same file) is still writing. */
+struct held {
+	char *text;
+	size_t len, cap;
+	struct held_line { const char *file; long lineno; size_t off, len; } *lines;
+	size_t n, ncap;
+};
+
+static int
+hold_input(struct order_ctx *x, struct held *h)
+{
+	struct ab_lines in;
+	const char *line;
+	size_t len;
+	int r;
+
+	ab_lines_init(&in, x->args, x->nargs);
+	while ((r = ab_lines_next(&in, &line, &len)) == 1) {
+		if (len == 0)
+			continue;
+		if (h->len + len + 1 > h->cap) {
+			h->cap = (h->len + len + 1) * 2;
+			h->text = ab_realloc(h->text, h->cap);
+		}
+		if (h->n == h->ncap) {
+			h->ncap = h->ncap ? h->ncap * 2 : 1024;
+			h->lines = ab_realloc(h->lines, h->ncap * sizeof *h->lines);
+		}
+		h->lines[h->n++] = (struct held_line){in.name, in.lineno, h->len, len};
+		memcpy(h->text + h->len, line, len);
+		h->len += len;
+		h->text[h->len++] = '\0';
+	}
+	int code = r < 0 ? in.status : 0;
+	ab_lines_free(&in);
+	return code;
+}
+
 int
 cmd_paper(struct order_ctx *x)
 {
-	struct ab_lines in;
+	struct held h = {0};
 	struct ab_jrec rec;
 	struct ab_candle c;
 	struct book b = {0};
-	const char *line;
-	size_t len;
 	char msg[256], exch[32], sym[40];
-	int r, code;
+	int code;
 
 	if ((code = order_open_db(x, 1)))
 		return code;
+	if ((code = hold_input(x, &h)))
+		goto out_free;
 	if ((code = ab_db_begin(x->db)))
-		return code;
+		goto out_free;
 	b.db = x->db;
 	b.mode = "paper";
 	b.portfolio = x->name ? x->name : "paper";
@@ -98,17 +139,17 @@ cmd_paper(struct order_ctx *x)
 	if ((code = book_load(&b)))
 		goto out;
 	ab_jrec_init(&rec);
-	ab_lines_init(&in, x->args, x->nargs);
-	while ((r = ab_lines_next(&in, &line, &len)) == 1) {
-		if (len == 0)
-			continue;
+	for (size_t i = 0; i < h.n; i++) {
+		const char *line = h.text + h.lines[i].off, *file = h.lines[i].file;
+		size_t len = h.lines[i].len;
+		long lineno = h.lines[i].lineno;
 		if (ab_jrec_parse(&rec, line, len)) {
-			code = ab_err_at(AB_EDATA, in.name, in.lineno, "%s", rec.err);
+			code = ab_err_at(AB_EDATA, file, lineno, "%s", rec.err);
 			break;
 		}
 		int cr = ab_candle_from_jrec(&rec, &c, msg, sizeof msg);
 		if (cr < 0) {
-			code = ab_err_at(AB_EDATA, in.name, in.lineno, "%s", msg);
+			code = ab_err_at(AB_EDATA, file, lineno, "%s", msg);
 			break;
 		}
 		if (cr == 1) {
@@ -120,7 +161,7 @@ cmd_paper(struct order_ctx *x)
 		copy_view(sym, sizeof sym, c.symbol, c.symbol_len);
 		struct slot *s = book_slot(&b, exch, sym);
 		if (!s) {
-			code = ab_err_at(AB_EDATA, in.name, in.lineno, "too many markets in one portfolio");
+			code = ab_err_at(AB_EDATA, file, lineno, "too many markets in one portfolio");
 			break;
 		}
 		/* Candles an earlier run already saw are not traded again. */
@@ -141,11 +182,8 @@ cmd_paper(struct order_ctx *x)
 		if (ab_out_failed(&x->out))
 			break;
 	}
-	if (r < 0)
-		code = in.status;
 	if (!code)
 		code = book_save(&b);
-	ab_lines_free(&in);
 	ab_jrec_free(&rec);
 out:
 	book_free(&b);
@@ -153,5 +191,8 @@ out:
 		ab_db_rollback(x->db);
 	else
 		code = ab_db_commit(x->db);
+out_free:
+	free(h.text);
+	free(h.lines);
 	return code;
 }
