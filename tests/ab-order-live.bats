@@ -131,6 +131,9 @@ market_of() {
 	assert_success
 	[ "$(sql "$DB" "SELECT status, filled FROM orders")" = "filled|4.0" ]
 	[ "$(sql "$DB" "SELECT group_concat(qty) FROM fills WHERE mode = 'live'")" = "2.0,2.0" ]
+	# The commission: 0.002 ETH from the first answer's fills, then what
+	# myTrades reports for the whole order (0.004 ETH) less what was booked.
+	[ "$(sql "$DB" "SELECT group_concat(round(fee, 9)) FROM fills WHERE mode = 'live'")" = "0.203,0.203" ]
 	[ "$(sql "$DB" "SELECT qty FROM positions WHERE mode = 'live'")" = 4.0 ]
 }
 
@@ -281,6 +284,8 @@ rejected: Insufficient balance."
 		assert_success
 		[ "$(jq -c 'select(.type == "order") | [.client_id, .was, .status, .filled]' <<<"$output")" = "[\"$id\",\"unknown\",\"filled\",5]" ]
 		[ "$(sql "$DB" "SELECT qty FROM positions WHERE mode = 'live' AND exchange = '$ex'")" = 5.0 ]
+		# The commission the exchange reports on the lookup: 0.1% of 507.5.
+		[ "$(sql "$DB" "SELECT round(fee, 9) FROM fills WHERE mode = 'live' AND exchange = '$ex'")" = 0.5075 ]
 		[ "$(sql "$DB" "SELECT count(*) FROM audit WHERE action = 'order.sync' AND object = '$id'")" = 1 ]
 		[ "$(posts_any "$id")" = 1 ]
 	done
@@ -292,6 +297,13 @@ rejected: Insufficient balance."
 		# Nothing listens on port 9: the order cannot have left.
 		AB_TOKEN=$BOT run ab-order live --exchange $ex --base-url "http://127.0.0.1:9" --size qty=1 "$T/$ex"
 		assert_failure 75
+		if [ $ex = binance ]; then
+			# Sync cannot reach the exchange either: nothing changes, ask again later.
+			AB_TOKEN=$BOT run ab-order sync --exchange $ex --base-url "http://127.0.0.1:9"
+			assert_failure 69
+			assert_output --partial "run ab-order sync again"
+			[ "$(sql "$DB" "SELECT status FROM orders WHERE exchange = '$ex'")" = unknown ]
+		fi
 		AB_TOKEN=$BOT run ab-order sync --exchange $ex --base-url "$URL"
 		assert_success
 		[ "$(jq -c 'select(.type == "order") | [.was, .status]' <<<"$output")" = '["unknown","rejected"]' ]

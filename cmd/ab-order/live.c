@@ -462,7 +462,7 @@ cmd_sync(struct order_ctx *x)
 	struct book b = {0};
 	struct venue v;
 	sqlite3_stmt *st;
-	int code;
+	int code, later = 0;
 
 	if ((code = order_open_db(x, 1)))
 		return code;
@@ -504,8 +504,15 @@ cmd_sync(struct order_ctx *x)
 		struct slot *s = book_slot(&b, p[i].ex, p[i].sym);
 		req_init(&rq, &v, x->db, p[i].ex, p[i].sym, p[i].cid, p[i].side, 0);
 		remote_init(&r);
-		if ((code = v.ops->lookup(&v, &rq.q, &r)))
+		if ((code = v.ops->lookup(&v, &rq.q, &r))) {
+			/* The exchange cannot say now: the next sync asks again. */
+			if (code == AB_EUNAVAILABLE || code == AB_ETEMPFAIL) {
+				later = code;
+				code = 0;
+				continue;
+			}
 			break;
+		}
 		if (!r.found) {
 			/* It never reached the exchange: it is safe to call it rejected. */
 			snprintf(r.status, sizeof r.status, "rejected");
@@ -536,6 +543,8 @@ out:
 		code = ab_db_commit(x->db);
 end:
 	venue_close(&v);
+	if (!code && later)
+		code = ab_err(later, "some orders could not be looked up: run ab-order sync again");
 	return code;
 }
 
