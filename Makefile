@@ -36,14 +36,23 @@ PROG_DIRS  := $(sort $(patsubst %/,%,$(dir $(wildcard cmd/ab-*/*.c))))
 PROGS      := $(sort $(notdir $(PROG_FILES:.c=) $(PROG_DIRS)))
 PROG_BINS  := $(PROGS:%=$(BIN)/%)
 
+# The cron and monitoring scripts are installed with the programs.
+OPS_SCRIPTS := scripts/ab-cron scripts/ab-run scripts/ab-health scripts/ab-backup
+
 UNIT_SRC  := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check asan bench demo install uninstall clean fuzz completions lint-man
+.PHONY: all deps node_modules check asan bench demo install uninstall clean fuzz completions lint-man
 all: $(PROG_BINS) $(UNIT_BINS)
 
 deps:
 	@scripts/deps
+
+# Chart.js for the report and jose for the JWT interop tests, pinned by the
+# lock file; npm ci runs again only when the lock file changes.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+node_modules: node_modules/.package-lock.json
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -77,10 +86,11 @@ completions: $(PROG_BINS)
 	scripts/gen-completions $(BIN) completions
 
 check: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all node_modules
 	@AB_BIN=$(abspath $(BIN)) AB_UNIT=$(abspath $(BUILD))/tests tests/run
 
 asan: deps
+	@$(MAKE) --no-print-directory node_modules
 	@$(MAKE) --no-print-directory BUILD=build-asan BIN=bin-asan \
 		CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
 		LDFLAGS='-fsanitize=address,undefined' all
@@ -91,7 +101,7 @@ asan: deps
 bench: deps all
 	@AB_BIN=$(abspath $(BIN)) scripts/bench
 
-demo: deps all
+demo: deps all node_modules
 	@AB_BIN=$(abspath $(BIN)) scripts/demo
 
 # libFuzzer harnesses (clang), each run for FUZZ_SECONDS with the fixtures as
@@ -110,19 +120,25 @@ fuzz: deps $(FUZZ_BINS)
 lint-man:
 	@for m in man/*.[17]; do mandoc -Tlint -W warning $$m || exit 1; done
 
-install: all
+install: all node_modules
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(DATADIR)/autobot $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 755 $(PROG_BINS) $(DESTDIR)$(BINDIR)/
+	install -m 755 $(OPS_SCRIPTS) $(DESTDIR)$(BINDIR)/
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
 	cp -R share/autobot/. $(DESTDIR)$(DATADIR)/autobot/
+	install -d $(DESTDIR)$(DATADIR)/autobot/report
+	install -m 644 node_modules/chart.js/dist/chart.umd.js $(DESTDIR)$(DATADIR)/autobot/report/chart.umd.js
 	install -m 644 completions/autobot.bash $(DESTDIR)$(BASHCOMPDIR)/autobot
 	for p in $(PROGS); do ln -sf autobot $(DESTDIR)$(BASHCOMPDIR)/$$p; done
 	install -m 644 completions/_autobot $(DESTDIR)$(ZSHCOMPDIR)/_autobot
 
 uninstall:
 	rm -f $(PROGS:%=$(DESTDIR)$(BINDIR)/%) $(PROGS:%=$(DESTDIR)$(BASHCOMPDIR)/%)
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(OPS_SCRIPTS)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard man/*.1)))
+	rm -f $(DESTDIR)$(MANDIR)/man7/autobot.7
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/autobot $(DESTDIR)$(ZSHCOMPDIR)/_autobot
 	rm -rf $(DESTDIR)$(DATADIR)/autobot
 
