@@ -187,3 +187,11 @@ JQ
 	assert_output "1704081600000|buy|13.0
 1704088800000|sell|7.0"
 }
+
+@test "ab-signal: rules do not fire in the lookback, where jq's null < 30 is true" {
+	run pipeline "ab-signal --rsi 14 --buy '.rsi_14 < 30' --sell '\$prev.rsi_14 > 1000' '$TA/candles.jsonl' | jq -c 'select(.signal and (.rsi_14 == null or .rsi_14 >= 30))'"
+	assert_success
+	assert_output ""
+	run pipeline "ab-signal --rsi 14 --buy '.rsi_14 < 30' '$TA/candles.jsonl' | jq -c 'select(.signal)' | wc -l"
+	[ "$output" -gt 0 ]
+}

@@ -71,6 +71,7 @@ struct series {
 	double prev_close;
 	int last_signal;
 	jv prev_rec;        /* the previous annotated candle, for $prev */
+	int prev_warm;      /* every indicator of prev_rec had a value */
 };
 
 struct app {
@@ -162,6 +163,7 @@ new_series(struct app *a, const char *key, size_t klen, const struct ab_candle *
 		ab_ind_state_init(&a->inds[i], s->state + a->inds[i].off);
 	s->prev = ab_calloc((size_t)a->nvals + 1, sizeof *s->prev);
 	s->prev_rec = jv_null();
+	s->prev_warm = 1; /* no previous candle: $prev is null, nothing half-made */
 	if (c->tf_len < sizeof tf) {
 		memcpy(tf, c->tf, c->tf_len);
 		tf[c->tf_len] = '\0';
@@ -421,17 +423,26 @@ candle(struct app *a, const struct ab_jrec *rec, const struct ab_candle *c, cons
 	o->first = 0;
 	if (a->have_buy || a->have_sell) {
 		jv cur;
-		int fb = 0, fs = 0;
+		int fb = 0, fs = 0, warm = 1;
 
+		/* Rules wait until this candle and the one before have every
+		 * indicator: in jq null < 30 is true, so .rsi_14 < 30 (or
+		 * $prev.rsi_14 < 30) would otherwise fire in the lookback. */
+		for (int i = 0; i < a->nvals; i++)
+			if (!isfinite(v[i]))
+				warm = 0;
+		int evaluate = warm && s->prev_warm;
 		o->buf[o->len] = '}';
 		cur = jv_parse_sized(o->buf + start, (int)(o->len + 1 - start));
 		if (!jv_is_valid(cur)) {
 			jv_free(cur);
 			return ab_err_at(AB_ESOFTWARE, where, line, "cannot read back the annotated candle");
 		}
-		if (a->have_buy && (fb = rule_eval(&a->buy, cur, s->prev_rec, a->msg, sizeof a->msg)) < 0)
+		if (evaluate && a->have_buy &&
+		    (fb = rule_eval(&a->buy, cur, s->prev_rec, a->msg, sizeof a->msg)) < 0)
 			goto jq_error;
-		if (a->have_sell && (fs = rule_eval(&a->sell, cur, s->prev_rec, a->msg, sizeof a->msg)) < 0)
+		if (evaluate && a->have_sell &&
+		    (fs = rule_eval(&a->sell, cur, s->prev_rec, a->msg, sizeof a->msg)) < 0)
 			goto jq_error;
 		if (fb != fs) { /* both firing cancel out */
 			sig = fb ? 1 : -1;
@@ -441,6 +452,7 @@ candle(struct app *a, const struct ab_jrec *rec, const struct ab_candle *c, cons
 			cur = jv_object_set(cur, jv_string("signal"), jv_string(sig > 0 ? "buy" : "sell"));
 		jv_free(s->prev_rec);
 		s->prev_rec = cur;
+		s->prev_warm = warm;
 		goto jq_done;
 jq_error:
 		jv_free(cur);
