@@ -333,3 +333,27 @@ J
 	assert_success
 	assert_output --partial 'markdown'
 }
+
+@test "ab-price: Dominick's tuna (r-cran-bayesm): elasticities equal an independent least-squares fit" {
+	# weekly units and prices of 7 SKUs over 338 weeks from 1989-09-14
+	awk -F, 'NR > 1 { for (i = 1; i <= 7; i++)
+		printf "{\"type\":\"sales\",\"sku\":\"TUNA%d\",\"category\":\"tuna\",\"period\":%d,\"units\":%d,\"price\":%.17g}\n",
+			i, 621734400 + ($1 - 1) * 604800, $(1 + i), exp($(8 + i)) }' "$FIXTURES/price/tuna.csv" >"$T/tuna.jsonl"
+	run price elasticity --season 0 "$T/tuna.jsonl"
+	assert_success
+	assert_equal "${#lines[@]}" 7
+	for i in 1 2 3 4 5 6 7; do
+		rec=$(grep "\"sku\":\"TUNA$i\"" <<<"$output")
+		jq -r 'select(.sku == "TUNA'$i'") | "\(.price) \(.units)"' "$T/tuna.jsonl" |
+			awk '{ printf "%.17g %.17g\n", log($1), log($2) }' | awk -f "$FIXTURES/price/ols.awk" >"$T/ref"
+		read -r b se a <"$T/ref"
+		jq -e --argjson b "$b" --argjson se "$se" --argjson a "$a" \
+			'def close(x; y): ((x - y) | fabs) <= 1e-9 * ((y | fabs) + 1);
+			 .method == "ols" and .n == 338 and close(.elasticity; $b) and close(.se; $se) and close(.intercept; $a)
+			 and .elasticity < -1' <<<"$rec"
+	done
+	# and a pooled estimate over the category, with SKU fixed effects
+	run price elasticity --by category --season 0 "$T/tuna.jsonl"
+	assert_output --partial '"category":"tuna","skus":7'
+	jq -e '.elasticity < -2 and .elasticity > -5 and .ci[1] - .ci[0] < 0.5' <<<"$output"
+}
