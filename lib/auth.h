@@ -36,6 +36,7 @@
 #define AB_PERM_ORDER_LIVE "order:live"
 #define AB_PERM_ORDER_PAPER "order:paper"
 #define AB_PERM_PRICE_APPLY "price:apply"
+#define AB_PERM_STRATEGY_APPLY "strategy:apply"
 #define AB_PERM_INVENTORY_WRITE "inventory:write"
 #define AB_PERM_REPORT_VIEW "report:view"
 #define AB_PERM_USER_ADMIN "user:admin"

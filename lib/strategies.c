@@ -20,13 +20,13 @@ ab_strat_lookup(const char *name)
 }
 
 static int
-only(const char *name, const struct ab_strat_opts *o, int allowed)
+only(const char *name, const struct ab_strat_opts *o, int allowed, char *msg, size_t n)
 {
 	static const char *const optname[] = {"fast", "slow", "signal", "period", "n", "low", "high", "k"};
 
 	for (int i = 0; i < 8; i++)
 		if ((o->given & (1 << i)) && !(allowed & (1 << i)))
-			return ab_err(AB_EUSAGE, "--%s does not apply to strategy %s", optname[i], name);
+			return snprintf(msg, n, "--%s does not apply to strategy %s", optname[i], name), -1;
 	return 0;
 }
 
@@ -47,26 +47,40 @@ need(struct ab_strategy *s, enum ab_ind_kind kind, int p0, int p1, int p2, doubl
 int
 ab_strat_setup(struct ab_strategy *s, enum ab_strat_kind kind, const struct ab_strat_opts *o)
 {
-	const char *name = ab_strat_names[kind - 1];
+	char msg[256];
+
+	if (ab_strat_check(s, kind, o, msg, sizeof msg))
+		return ab_err(AB_EUSAGE, "%s", msg);
+	return 0;
+}
+
+int
+ab_strat_check(struct ab_strategy *s, enum ab_strat_kind kind, const struct ab_strat_opts *o,
+	       char *msg, size_t n)
+{
+	const char *name;
 	long fast, slow;
 
 	memset(s, 0, sizeof *s);
+	if (kind <= AB_ST_NONE || kind > AB_ST_DONCHIAN_BREAKOUT)
+		return snprintf(msg, n, "no such strategy"), -1;
+	name = ab_strat_names[kind - 1];
 	s->kind = kind;
 	switch (kind) {
 	case AB_ST_SMA_CROSS:
 	case AB_ST_EMA_CROSS:
 	case AB_ST_MACD_CROSS:
-		if (only(name, o, AB_STO_FAST | AB_STO_SLOW | (kind == AB_ST_MACD_CROSS ? AB_STO_SIGNAL : 0)))
-			return AB_EUSAGE;
+		if (only(name, o, AB_STO_FAST | AB_STO_SLOW | (kind == AB_ST_MACD_CROSS ? AB_STO_SIGNAL : 0), msg, n))
+			return -1;
 		fast = o->given & AB_STO_FAST ? o->fast : kind == AB_ST_SMA_CROSS ? 10 : 12;
 		slow = o->given & AB_STO_SLOW ? o->slow : kind == AB_ST_SMA_CROSS ? 30 : 26;
 		if (fast < 2 || slow < 2 || fast >= slow || slow > 100000)
-			return ab_err(AB_EUSAGE, "strategy %s: need 2 <= --fast < --slow <= 100000 (got %ld and %ld)",
-				      name, fast, slow);
+			return snprintf(msg, n, "strategy %s: need 2 <= --fast < --slow <= 100000 (got %ld and %ld)",
+				      name, fast, slow), -1;
 		if (kind == AB_ST_MACD_CROSS) {
 			long sig = o->given & AB_STO_SIGNAL ? o->signal : 9;
 			if (sig < 2 || sig > 100000)
-				return ab_err(AB_EUSAGE, "strategy %s: --signal must be in [2, 100000]", name);
+				return snprintf(msg, n, "strategy %s: --signal must be in [2, 100000]", name), -1;
 			need(s, AB_IND_MACD, (int)fast, (int)slow, (int)sig, 0);
 			snprintf(s->label, sizeof s->label, "%s --fast %ld --slow %ld --signal %ld", name,
 				 fast, slow, sig);
@@ -78,43 +92,43 @@ ab_strat_setup(struct ab_strategy *s, enum ab_strat_kind kind, const struct ab_s
 		}
 		return 0;
 	case AB_ST_RSI_REVERT: {
-		if (only(name, o, AB_STO_PERIOD | AB_STO_LOW | AB_STO_HIGH))
-			return AB_EUSAGE;
+		if (only(name, o, AB_STO_PERIOD | AB_STO_LOW | AB_STO_HIGH, msg, n))
+			return -1;
 		long p = o->given & AB_STO_PERIOD ? o->period : 14;
 		s->low = o->given & AB_STO_LOW ? o->low : 30;
 		s->high = o->given & AB_STO_HIGH ? o->high : 70;
 		if (p < 2 || p > 100000 || !(s->low < s->high) || s->low < 0 || s->high > 100)
-			return ab_err(AB_EUSAGE, "strategy %s: need --period >= 2 and 0 <= --low < --high <= 100",
-				      name);
+			return snprintf(msg, n, "strategy %s: need --period >= 2 and 0 <= --low < --high <= 100",
+				      name), -1;
 		need(s, AB_IND_RSI, (int)p, 0, 0, 0);
 		snprintf(s->label, sizeof s->label, "%s --period %ld --low %g --high %g", name, p, s->low,
 			 s->high);
 		return 0;
 	}
 	case AB_ST_BBANDS_REVERT: {
-		if (only(name, o, AB_STO_PERIOD | AB_STO_K))
-			return AB_EUSAGE;
+		if (only(name, o, AB_STO_PERIOD | AB_STO_K, msg, n))
+			return -1;
 		long p = o->given & AB_STO_PERIOD ? o->period : 20;
 		double k = o->given & AB_STO_K ? o->k : 2;
 		if (p < 2 || p > 100000 || !(k > 0))
-			return ab_err(AB_EUSAGE, "strategy %s: need --period >= 2 and --k > 0", name);
+			return snprintf(msg, n, "strategy %s: need --period >= 2 and --k > 0", name), -1;
 		need(s, AB_IND_BBANDS, (int)p, 0, 0, k);
 		snprintf(s->label, sizeof s->label, "%s --period %ld --k %g", name, p, k);
 		return 0;
 	}
 	case AB_ST_DONCHIAN_BREAKOUT: {
-		if (only(name, o, AB_STO_N))
-			return AB_EUSAGE;
-		long n = o->given & AB_STO_N ? o->n : 20;
-		if (n < 1 || n > 100000)
-			return ab_err(AB_EUSAGE, "strategy %s: --n must be in [1, 100000]", name);
-		need(s, AB_IND_DONCHIAN, (int)n, 0, 0, 0);
-		snprintf(s->label, sizeof s->label, "%s --n %ld", name, n);
+		if (only(name, o, AB_STO_N, msg, n))
+			return -1;
+		long len = o->given & AB_STO_N ? o->n : 20;
+		if (len < 1 || len > 100000)
+			return snprintf(msg, n, "strategy %s: --n must be in [1, 100000]", name), -1;
+		need(s, AB_IND_DONCHIAN, (int)len, 0, 0, 0);
+		snprintf(s->label, sizeof s->label, "%s --n %ld", name, len);
 		return 0;
 	}
 	case AB_ST_NONE: break;
 	}
-	return AB_ESOFTWARE;
+	return snprintf(msg, n, "no such strategy"), -1;
 }
 
 /* a crosses above b between the previous row and this one: +1; below: -1. */

@@ -35,6 +35,9 @@ enum ab_strat_kind ab_strat_lookup(const char *name);
 /* Checks the options against the strategy and fills s (label, need[]);
  * 0 or 64 after a message. */
 int ab_strat_setup(struct ab_strategy *s, enum ab_strat_kind kind, const struct ab_strat_opts *o);
+/* The same without printing: 0, or -1 with the message in msg. */
+int ab_strat_check(struct ab_strategy *s, enum ab_strat_kind kind, const struct ab_strat_opts *o,
+		   char *msg, size_t n);
 /* The built-in names, NULL-terminated. */
 extern const char *const ab_strat_names[];
 /* Sets the value indexes a and b once need[i]'s first value sits at slot[i]

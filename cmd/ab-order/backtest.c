@@ -47,6 +47,32 @@ bt_stats_finish(const struct bt_stats *st, const struct engine *e, double cash,
 	v[BT_FEES] = e->acct->fees;
 }
 
+double
+bt_stats_sr(const struct bt_stats *st)
+{
+	double mean = st->n ? st->sum / st->n : 0;
+	double var = st->n > 1 ? (st->sumsq - st->n * mean * mean) / (st->n - 1) : 0;
+	return var > 0 ? mean / sqrt(var) : NAN;
+}
+
+void
+bt_stats_moments(const struct bt_stats *st, double *skew, double *kurt)
+{
+	double n = (double)st->n, mu, m2, m3, m4;
+
+	*skew = *kurt = NAN;
+	if (st->n < 2)
+		return;
+	mu = st->sum / n;
+	m2 = st->sumsq / n - mu * mu;
+	if (!(m2 > 0))
+		return;
+	m3 = st->sum3 / n - 3 * mu * st->sumsq / n + 2 * mu * mu * mu;
+	m4 = st->sum4 / n - 4 * mu * st->sum3 / n + 6 * mu * mu * st->sumsq / n - 3 * mu * mu * mu * mu;
+	*skew = m3 / pow(m2, 1.5);
+	*kurt = m4 / (m2 * m2);
+}
+
 struct store {
 	sqlite3_stmt *fill, *equity;
 	int64_t id;

@@ -14,6 +14,8 @@ enum {
 	KEY_CASH = AB_KEY_FIRST_PROGRAM_KEY, KEY_FEE, KEY_SLIP, KEY_SIZE, KEY_LOT,
 	KEY_SHORT, KEY_SL, KEY_TP, KEY_TRAIL, KEY_EQUITY, KEY_NAME, KEY_EXCHANGE,
 	KEY_MAXPOS, KEY_MAXNOT, KEY_MAXOPEN, KEY_MAXDAY, KEY_MAXDD, KEY_OPEN, KEY_SINCE,
+	KEY_GRID, KEY_OBJECTIVE, KEY_TRAIN_UNTIL, KEY_WALK, KEY_CONSTRAINT, KEY_SHARD,
+	KEY_APPLY, KEY_AS, KEY_FROM_DB, KEY_MERGE, KEY_TOP,
 };
 
 static const struct ab_opt options[] = {
@@ -38,6 +40,17 @@ static const struct ab_opt options[] = {
 	{"max-drawdown", KEY_MAXDD, "PCT", "exits only once equity is PCT percent below its peak"},
 	{"open", KEY_OPEN, NULL, "orders: only orders not yet done"},
 	{"since", KEY_SINCE, "TIME", "pnl, fills: from TIME on"},
+	{"grid", KEY_GRID, "SPEC", "optimize: parameter ranges, 'fast=5..50:5 slow=20..200:10' or 'k=1,1.5,2'"},
+	{"objective", KEY_OBJECTIVE, "NAME", "optimize: sharpe (default), sortino, return or calmar"},
+	{"train-until", KEY_TRAIN_UNTIL, "TIME", "optimize: train on candles before TIME, test on the rest (default: the first 70%)"},
+	{"walk-forward", KEY_WALK, "WINDOW,STEP", "optimize: re-optimise on rolling windows (durations: 90d,30d)"},
+	{"constraint", KEY_CONSTRAINT, "EXPR", "optimize: keep combinations where the jq expression holds ('fast < slow')"},
+	{"shard", KEY_SHARD, "I/N", "optimize: run the I-th of N slices of the grid"},
+	{"merge", KEY_MERGE, NULL, "optimize: rank the trial records of shards read from the input"},
+	{"top", KEY_TOP, "N", "optimize: how many best combinations the optimization record lists (default 5)"},
+	{"from-db", KEY_FROM_DB, "EXCHANGE SYMBOL TF", "optimize: read the candles from the database"},
+	{"apply", KEY_APPLY, "RUN_ID", "optimize: make that run's best parameters live (with --as)"},
+	{"as", KEY_AS, "NAME", "optimize --apply: the live strategy's name"},
 	{0},
 };
 
@@ -45,14 +58,14 @@ static const struct {
 	const char *name;
 	int (*run)(struct order_ctx *);
 } commands[] = {
-	{"backtest", cmd_backtest}, {"paper", cmd_paper}, {"live", cmd_live},
+	{"backtest", cmd_backtest}, {"optimize", cmd_optimize}, {"paper", cmd_paper}, {"live", cmd_live},
 	{"sync", cmd_sync}, {"orders", cmd_orders}, {"fills", cmd_fills},
 	{"positions", cmd_positions}, {"pnl", cmd_pnl}, {"cancel", cmd_cancel},
 	{"halt", cmd_halt}, {"resume", cmd_resume}, {"sign", cmd_sign},
 };
 
 static const char *const command_names[] = {
-	"backtest", "paper", "live", "sync", "orders", "fills", "positions", "pnl",
+	"backtest", "optimize", "paper", "live", "sync", "orders", "fills", "positions", "pnl",
 	"cancel", "halt", "resume", "sign", NULL,
 };
 
@@ -212,6 +225,9 @@ main(int argc, char **argv)
 	ab_cli_init(&cli, "ab-order", argc, argv, options);
 	cli.usage = "backtest [--cash C] [--fee RATE] [--slippage-bps B] [--size SPEC] [--lot L] [--allow-short]\n"
 		    "  [--stop-loss PCT] [--take-profit PCT] [--trailing-stop PCT] [--equity] [--db FILE] [--name NAME] [FILE...]\n"
+		    "optimize STRATEGY --grid SPEC [--objective NAME] [--train-until T | --walk-forward W,S]\n"
+		    "  [--constraint EXPR] [--shard I/N] [backtest options] [--db FILE] [--from-db EXCHANGE SYMBOL TF | FILE...]\n"
+		    "optimize --merge [FILE...] | optimize --apply RUN_ID --as NAME --db FILE\n"
 		    "paper --db FILE [--name NAME] [options] [FILE...]\n"
 		    "live --exchange NAME [--base-url URL] --db FILE [options] [FILE...]\n"
 		    "sync --exchange NAME | orders [--open] | fills [--since T] | positions | pnl [--since T] | cancel ID | halt | resume\n"
@@ -226,6 +242,7 @@ main(int argc, char **argv)
 	x.cfg.cash = 10000;
 	x.cfg.size = SIZE_FRACTION;
 	x.cfg.size_a = 1;
+	x.opt.top = 5;
 	while ((key = ab_cli_next(&cli)) != AB_CLI_END) {
 		switch (key) {
 		case AB_CLI_EXIT: code = cli.status; goto done;
@@ -264,12 +281,47 @@ main(int argc, char **argv)
 		case KEY_MAXDD: code = pct(&cli, &x.cfg.max_drawdown); break;
 		case KEY_OPEN: x.open_only = 1; break;
 		case KEY_SINCE: x.since = cli.arg; break;
+		case KEY_GRID: case KEY_CONSTRAINT: {
+			char **dst = key == KEY_GRID ? &x.opt.grid : &x.opt.constraint;
+			const char *sep = key == KEY_GRID ? " " : ") and (";
+			size_t n = (*dst ? strlen(*dst) : 0) + strlen(sep) + strlen(cli.arg) + 1;
+			char *t = ab_malloc(n);
+			if (*dst)
+				snprintf(t, n, "%s%s%s", *dst, sep, cli.arg);
+			else
+				snprintf(t, n, "%s", cli.arg);
+			free(*dst);
+			*dst = t;
+			break;
+		}
+		case KEY_OBJECTIVE: x.opt.objective = cli.arg; break;
+		case KEY_TRAIN_UNTIL: x.opt.train_until = cli.arg; break;
+		case KEY_WALK: x.opt.walk_forward = cli.arg; break;
+		case KEY_SHARD: x.opt.shard = cli.arg; break;
+		case KEY_MERGE: x.opt.merge = 1; break;
+		case KEY_TOP: {
+			long long n;
+			code = ab_cli_long(&cli, 0, 1000, &n);
+			x.opt.top = (int)n;
+			break;
+		}
+		case KEY_APPLY: x.opt.apply = cli.arg; break;
+		case KEY_AS: x.opt.as = cli.arg; break;
+		case KEY_FROM_DB:
+			if (cli.i + 2 > argc) {
+				code = ab_cli_usage_error(&cli, "--from-db needs EXCHANGE SYMBOL TF");
+				break;
+			}
+			x.opt.from_db[0] = cli.arg;
+			x.opt.from_db[1] = argv[cli.i++];
+			x.opt.from_db[2] = argv[cli.i++];
+			break;
 		}
 		if (code)
 			goto done;
 	}
 	if (!cmd) {
-		code = ab_cli_usage_error(&cli, "no command given (one of: backtest, paper, live, sync, orders, fills, positions, pnl, cancel, halt, resume)");
+		code = ab_cli_usage_error(&cli, "no command given (one of: backtest, optimize, paper, live, sync, orders, fills, positions, pnl, cancel, halt, resume)");
 		goto done;
 	}
 	code = -1;
@@ -290,6 +342,8 @@ main(int argc, char **argv)
 		ab_db_close(x.db);
 	}
 done:
+	free(x.opt.grid);
+	free(x.opt.constraint);
 	free(x.args);
 	return code;
 }

@@ -135,6 +135,7 @@ void eng_candle(struct engine *e, const struct ab_candle *c, int sig, double atr
 struct bt_stats {
 	long long n;            /* per-candle returns */
 	double sum, sumsq, downsq;
+	double sum3, sum4;      /* for the skewness and kurtosis */
 	double prev, peak, maxdd;
 	long long exposed;
 };
@@ -157,9 +158,12 @@ bt_stats_add(struct bt_stats *st, double eq, int exposed)
 	double ret = st->prev != 0 ? eq / st->prev - 1 : 0;
 	st->n++;
 	st->sum += ret;
-	st->sumsq += ret * ret;
+	double r2 = ret * ret;
+	st->sumsq += r2;
+	st->sum3 += r2 * ret;
+	st->sum4 += r2 * r2;
 	if (ret < 0)
-		st->downsq += ret * ret;
+		st->downsq += r2;
 	st->prev = eq;
 	if (eq > st->peak)
 		st->peak = eq;
@@ -184,9 +188,32 @@ int64_t bt_tf_ms(const char *tf, int64_t gap);
 /* The statistics of a finished backtest into v[BT_NSTATS] (NaN: undefined). */
 void bt_stats_finish(const struct bt_stats *st, const struct engine *e, double cash,
 		     long long candles, int64_t tf_ms, double *v);
+/* The per-candle Sharpe ratio (mean over sample deviation, not annualised;
+ * NaN when undefined), and the returns' skewness and kurtosis (3 for a
+ * normal distribution; NaN when undefined). */
+double bt_stats_sr(const struct bt_stats *st);
+void bt_stats_moments(const struct bt_stats *st, double *skew, double *kurt);
+
+/* The deflated Sharpe ratio (dsr.c), per-candle Sharpe ratios: the best
+ * Sharpe ratio expected of n skill-less trials whose ratios vary with
+ * variance var (0 for n <= 1), the probabilistic Sharpe ratio of sr against
+ * sr0 over t returns, and the two together. NaN when undefined. */
+double opt_expected_max_sr(double n, double var);
+double opt_psr(double sr, double sr0, double t, double skew, double kurt);
+double opt_dsr(double sr, double n, double var, double t, double skew, double kurt);
+
+/* optimize's options (optimize.c). */
+struct opt_args {
+	char *grid;                 /* the --grid texts, joined by spaces */
+	char *constraint;           /* the --constraint texts, joined with "and" */
+	const char *objective, *train_until, *walk_forward, *shard, *apply, *as;
+	const char *from_db[3];     /* EXCHANGE SYMBOL TF */
+	int merge, top;
+};
 
 /* Options shared by the commands. */
 struct order_ctx {
+	struct opt_args opt;
 	const char *db_path, *name, *exchange, *base_url, *since;
 	int equity_out, open_only;
 	struct eng_cfg cfg;
@@ -214,6 +241,7 @@ void order_client_id(char out[40], const char *portfolio, const char *exchange,
 const char *order_side_name(int side);
 
 int cmd_backtest(struct order_ctx *x);
+int cmd_optimize(struct order_ctx *x);
 int cmd_paper(struct order_ctx *x);
 int cmd_live(struct order_ctx *x);
 int cmd_sync(struct order_ctx *x);
