@@ -42,7 +42,7 @@ OPS_SCRIPTS := scripts/ab-cron scripts/ab-run scripts/ab-health scripts/ab-backu
 UNIT_SRC  := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps node_modules check asan bench demo install uninstall clean fuzz completions lint-man
+.PHONY: soak all deps node_modules check asan bench demo install uninstall clean fuzz completions lint-man
 all: $(PROG_BINS) $(UNIT_BINS)
 
 deps:
@@ -116,6 +116,11 @@ build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(BUILD)/gen/migrations.c
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(BUILD)/gen/migrations.c $(LIBS)
 fuzz: deps $(FUZZ_BINS)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz $(FUZZ_BINS)
+
+# The long reliability runs: RELIABILITY_KILLS kills per writer (200),
+# RELIABILITY_ROWS-row imports (200000), SOAK_SECONDS of concurrent writers (300).
+soak: deps all
+	@AB_BIN=$(abspath $(BIN)) scripts/soak
 
 lint-man:
 	@for m in man/*.[17]; do mandoc -Tlint -W warning $$m || exit 1; done

@@ -179,15 +179,26 @@ migrate(struct ab_db *db)
 {
 	int v, rc, code;
 
-	if ((code = user_version(db, &v)))
-		return code;
-	if (v == ab_migrations_count)
-		return 0;
-	if (v > ab_migrations_count)
-		return too_new(db, v);
-	rc = exec_patiently(db, "BEGIN EXCLUSIVE", db->busy_ms);
-	if (rc != SQLITE_OK)
-		return ab_db_fail(db, rc, "lock for migration");
+	/* Take the lock without the busy handler and look at the version again
+	 * between tries: once another process has migrated the file we need no
+	 * lock at all, and waiting for one could stall behind a writer that is
+	 * itself waiting for us to read its output. */
+	for (int waited = 0;; waited += 10) {
+		if ((code = user_version(db, &v)))
+			return code;
+		if (v == ab_migrations_count)
+			return 0;
+		if (v > ab_migrations_count)
+			return too_new(db, v);
+		sqlite3_busy_timeout(db->h, 0);
+		rc = sqlite3_exec(db->h, "BEGIN EXCLUSIVE", NULL, NULL, NULL);
+		sqlite3_busy_timeout(db->h, db->busy_ms);
+		if (rc == SQLITE_OK)
+			break;
+		if (rc != SQLITE_BUSY || waited >= db->busy_ms)
+			return ab_db_fail(db, rc, "lock for migration");
+		sqlite3_sleep(10);
+	}
 	if ((code = user_version(db, &v)))
 		goto fail;
 	if (v > ab_migrations_count) {

@@ -166,12 +166,12 @@ parse_num(const struct field *f, double *v)
 	if (r == -2 || f->n == 0 || f->n >= sizeof buf)
 		return -1;
 	for (size_t i = 0; i < f->n; i++)
-		if (!strchr("0123456789+-.eE", f->s[i]))
+		if (f->s[i] == '\0' || !strchr("0123456789+-.eE", f->s[i]))
 			return -1;
 	memcpy(buf, f->s, f->n);
 	buf[f->n] = '\0';
 	*v = strtod(buf, &end);
-	return *end == '\0' && isfinite(*v) ? 0 : -1;
+	return end == buf + f->n && isfinite(*v) ? 0 : -1;
 }
 
 int
@@ -292,8 +292,16 @@ fetch_csv(struct fetch *f)
 			break;
 		if (!f->quiet) {
 			ab_candle_out(&f->out, &c);
-			if (ab_out_failed(&f->out))
-				break;
+			if (ab_out_failed(&f->out)) {
+				/* A reader that went away does not cut an import short:
+				 * store the rest quietly. Any other write error undoes it. */
+				if (f->out.broken_pipe && f->db) {
+					f->quiet = 1;
+				} else {
+					code = f->out.broken_pipe ? 0 : AB_EIO;
+					break;
+				}
+			}
 		}
 	}
 	if (r < 0)

@@ -296,8 +296,12 @@ import_csv(struct importer *im, char *buf, size_t len)
 		}
 		for (size_t q = start; q < pos && q < len; q++)
 			next_line += buf[q] == '\n';
-		if (n == 1 && fdup(&fld[0]) == NULL)
-			continue; /* a blank line */
+		if (n == 1) {
+			char *one = fdup(&fld[0]);
+			if (!one)
+				continue; /* a blank line */
+			free(one);
+		}
 		if ((size_t)n > nhdr) {
 			code = ab_err_at(AB_EDATA, im->file, lineno, "%d fields, the header has %zu", n, nhdr);
 			break;
