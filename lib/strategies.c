@@ -1,6 +1,7 @@
 /* strategies: the built-in strategies. Each fires on a crossing decided from
  * this closed candle and the one before it, never from a later one. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -131,17 +132,13 @@ ab_strat_check(struct ab_strategy *s, enum ab_strat_kind kind, const struct ab_s
 	return snprintf(msg, n, "no such strategy"), -1;
 }
 
-/* a crosses above b between the previous row and this one: +1; below: -1. */
-static int
+/* a crosses above b between the previous row and this one: +1; below: -1.
+ * A NaN (the lookback) fails every comparison, so it never crosses; written
+ * without branches so ab_strat_series' loop vectorises. */
+static inline int
 cross(double a0, double b0, double a1, double b1)
 {
-	if (isnan(a0) || isnan(b0) || isnan(a1) || isnan(b1))
-		return 0;
-	if (a0 <= b0 && a1 > b1)
-		return 1;
-	if (a0 >= b0 && a1 < b1)
-		return -1;
-	return 0;
+	return ((a0 <= b0) & (a1 > b1)) - ((a0 >= b0) & (a1 < b1));
 }
 
 void
@@ -219,20 +216,59 @@ ab_strat_decide(const struct ab_strategy *s, const double *v, const double *pv, 
 	return decide(s, v, pv, close, prevclose, have_prev, last);
 }
 
-void
+long
 ab_strat_series(const struct ab_strategy *s, const double *const *cols, const double *close,
-		long n, signed char *out)
+		long n, int *at, signed char *sig)
 {
 	double rows[2][8];
 	int w[2] = {0, 0}, last = 0;
+	long k = 0;
 
+	if (n <= 1)
+		return 0;
+	if (s->kind == AB_ST_SMA_CROSS || s->kind == AB_ST_EMA_CROSS) {
+		/* decide() for these two, column-wise: fast crosses slow, with
+		 * cross()'s four comparisons, each row's pair compared once and
+		 * carried to the next; a dense pass into sig[], then the rare
+		 * signals gathered in place, eight rows at a time. */
+		const double *f = cols[0], *sl = cols[1];
+		int le = f[0] <= sl[0], ge = f[0] >= sl[0];
+		long r;
+		sig[0] = 0;
+		for (r = 1; r < n; r++) {
+			double a = f[r], b = sl[r];
+			sig[r] = (signed char)((le & (a > b)) - (ge & (a < b)));
+			le = a <= b;
+			ge = a >= b;
+		}
+		for (r = 0; r < n; r++) {
+			uint64_t w8;
+			if (r + 8 <= n && (r & 7) == 0) {
+				memcpy(&w8, sig + r, 8);
+				if (w8 == 0) {
+					r += 7;
+					continue;
+				}
+			}
+			if (sig[r]) {
+				at[k] = (int)r;
+				sig[k++] = sig[r];
+			}
+		}
+		return k;
+	}
 	for (int i = 0; i < s->nneed; i++)
 		w[i] = s->need[i].nout;
 	for (long r = 0; r < n; r++) {
 		double *v = rows[r & 1], *pv = rows[(r & 1) ^ 1];
-		for (int i = 0, at = 0; i < s->nneed; at += w[i], i++)
+		for (int i = 0, o = 0; i < s->nneed; o += w[i], i++)
 			for (int j = 0; j < w[i]; j++)
-				v[at + j] = cols[i][r * w[i] + j];
-		out[r] = (signed char)decide(s, v, pv, close[r], r > 0 ? close[r - 1] : 0, r > 0, &last);
+				v[o + j] = cols[i][r * w[i] + j];
+		int c = decide(s, v, pv, close[r], r > 0 ? close[r - 1] : 0, r > 0, &last);
+		if (c) {
+			at[k] = (int)r;
+			sig[k++] = (signed char)c;
+		}
 	}
+	return k;
 }

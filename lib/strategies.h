@@ -51,9 +51,10 @@ int ab_strat_decide(const struct ab_strategy *s, const double *v, const double *
 
 /* ab_strat_decide over a whole series at once, for sweeps: need[i]'s values
  * are cols[i], row-major with need[i].nout values a row, and the slots are
- * those ab_strat_slots set for slot[i] = the sum of the earlier nouts. Writes
- * out[0..n) (+1, -1, 0): the same decisions, row by row. */
-void ab_strat_series(const struct ab_strategy *s, const double *const *cols, const double *close,
-		     long n, signed char *out);
+ * those ab_strat_slots set for slot[i] = the sum of the earlier nouts. The
+ * same decisions, row by row, kept sparse: returns how many rows signal, with
+ * their numbers in at[] and +1 / -1 in sig[] (both with room for n). */
+long ab_strat_series(const struct ab_strategy *s, const double *const *cols, const double *close,
+		     long n, int *at, signed char *sig);
 
 #endif

@@ -4,8 +4,6 @@
 
 #include "order.h"
 
-#define DAY_MS 86400000LL
-
 void
 eng_init(struct engine *e, const struct eng_cfg *cfg, struct account *a)
 {
@@ -65,15 +63,6 @@ double
 eng_slipped(const struct engine *e, double price, int side)
 {
 	return side == SIDE_BUY ? price * (1 + e->cfg->slip) : price * (1 - e->cfg->slip);
-}
-
-double
-acct_equity(const struct account *a)
-{
-	double eq = a->cash;
-	for (const struct engine *e = a->engines; e; e = e->next)
-		eq += e->pos * e->last_close;
-	return eq;
 }
 
 static void
@@ -300,28 +289,6 @@ eng_stops(struct engine *e, const struct ab_candle *c, int *side, double *qty,
 		e->extreme = c->low < ext ? c->low : ext;
 	}
 	return 0;
-}
-
-void
-eng_mark(struct engine *e, const struct ab_candle *c)
-{
-	struct account *a = e->acct;
-	int64_t day = c->ts >= 0 ? c->ts / DAY_MS : (c->ts - DAY_MS + 1) / DAY_MS;
-
-	if (day != a->day) {
-		/* The day's loss is measured from the last equity of the day before. */
-		a->day = day;
-		a->day_start = a->marked;
-	}
-	set_mark(e, e->pos, c->close);
-	e->last_ts = c->ts;
-	double eq = acct_equity(a);
-	a->marked = eq;
-	if (eq > a->peak)
-		a->peak = eq;
-	if (e->cfg->max_drawdown > 0 && a->peak > 0 &&
-	    (a->peak - eq) / a->peak >= e->cfg->max_drawdown)
-		a->reduce_only = 1;
 }
 
 void

@@ -285,7 +285,7 @@ static int
 build_trials(struct opt *o)
 {
 	double vals[MAXP];
-	long valid = 0;
+	long valid = 0, cap = 0;
 	int code = 0;
 
 	for (long idx = 0; idx < o->total; idx++) {
@@ -329,7 +329,8 @@ build_trials(struct opt *o)
 			continue;
 		}
 		valid++;
-		o->t = ab_realloc(o->t, (size_t)(o->nt + 1) * sizeof *o->t);
+		if (o->nt == cap)
+			o->t = ab_realloc(o->t, (cap = cap ? cap * 2 : 64) * sizeof *o->t);
 		o->t[o->nt++] = t;
 	}
 	o->combinations = valid;
@@ -495,7 +496,7 @@ series_of(struct opt *o, const struct ab_ind *want)
 }
 
 static void
-trial_signals(struct opt *o, struct trial *t, signed char *dense)
+trial_signals(struct opt *o, struct trial *t, int *at, signed char *sig)
 {
 	const double *cols[2] = {NULL, NULL};
 	int slot[2] = {0, 0};
@@ -507,24 +508,16 @@ trial_signals(struct opt *o, struct trial *t, signed char *dense)
 		o->ncache = 0;
 		o->cache_bytes = 0;
 	}
-
 	for (int i = 0; i < t->s.nneed; i++) {
 		cols[i] = series_of(o, &t->s.need[i]);
 		slot[i] = i == 0 ? 0 : ab_ind_nout(t->s.need[0].kind);
 	}
 	ab_strat_slots(&t->s, slot);
-	ab_strat_series(&t->s, cols, o->close, o->nclosed, dense);
-	int k = 0;
-	for (long r = 0; r < o->nclosed; r++)
-		k += dense[r] != 0;
-	t->ev = ab_malloc(((size_t)k + 1) * sizeof *t->ev);
-	t->sv = ab_malloc((size_t)k + 1);
-	t->nev = 0;
-	for (long r = 0; r < o->nclosed; r++)
-		if (dense[r]) {
-			t->ev[t->nev] = (int)r;
-			t->sv[t->nev++] = dense[r];
-		}
+	t->nev = (int)ab_strat_series(&t->s, cols, o->close, o->nclosed, at, sig);
+	t->ev = ab_malloc(((size_t)t->nev + 1) * sizeof *t->ev);
+	t->sv = ab_malloc((size_t)t->nev + 1);
+	memcpy(t->ev, at, (size_t)t->nev * sizeof *t->ev);
+	memcpy(t->sv, sig, (size_t)t->nev);
 }
 
 /* ---- one backtest ---- */
@@ -561,11 +554,14 @@ simulate(struct opt *o, const struct trial *t, long from, long to, double cash, 
 	}
 	k = lo;
 	for (long i = from; i < to;) {
-		if (e.pos == 0 && !e.has_pending) {
-			long j = k < t->nev && t->ev[k] < to ? t->ev[k] : to;
-			if (j > i) {
-				/* Flat, nothing pending, no signal until j: eng_candle
-				 * would only mark an unchanged equity. */
+		long j = k < t->nev && t->ev[k] < to ? t->ev[k] : to;
+		if (j > i && eng_quiet(&e)) {
+			/* No signal until j and nothing for eng_candle to do but
+			 * mark (see eng_quiet). */
+			if (e.pos == 0) {
+				/* Flat: every mark sees the same equity, so one mark
+				 * on the last candle and that many zero returns leave
+				 * the engine and the statistics as they would be. */
 				eng_mark(&e, &c[j - 1]);
 				st.n += j - i;
 				if (eq)
@@ -576,6 +572,19 @@ simulate(struct opt *o, const struct trial *t, long from, long to, double cash, 
 				i = j;
 				continue;
 			}
+			/* A copy whose address never escapes stays in registers;
+			 * eng_mark leaves the equity it marked in acct.marked. */
+			struct bt_stats ls = st;
+			for (; i < j; i++) {
+				eng_mark(&e, &c[i]);
+				bt_stats_add(&ls, acct.marked, 1);
+				if (eq) {
+					eq[i] = ls.prev;
+					exposed[i] = 1;
+				}
+			}
+			st = ls;
+			continue;
 		}
 		int sig = 0;
 		if (k < t->nev && t->ev[k] == i)
@@ -1452,6 +1461,7 @@ cmd_optimize(struct order_ctx *x)
 	struct opt o;
 	int code = 0;
 	signed char *dense = NULL;
+	int *at = NULL;
 
 	memset(&o, 0, sizeof o);
 	o.x = x;
@@ -1526,9 +1536,10 @@ cmd_optimize(struct order_ctx *x)
 		o.atr = ab_calloc((size_t)o.n + 1, sizeof *o.atr);
 		memcpy(o.atr, series_of(&o, &atr), (size_t)o.nclosed * sizeof *o.atr);
 	}
+	at = ab_malloc(((size_t)o.nclosed + 1) * sizeof *at);
 	dense = ab_malloc((size_t)o.nclosed + 1);
 	for (long i = 0; i < o.nt; i++)
-		trial_signals(&o, &o.t[i], dense);
+		trial_signals(&o, &o.t[i], at, dense);
 	if (x->db) {
 		if ((code = store_begin(&o)) || (code = store_optimization(&o, x->run.id)))
 			goto out;
@@ -1572,5 +1583,6 @@ out:
 	free(o.close);
 	free(o.atr);
 	free(dense);
+	free(at);
 	return code;
 }

@@ -91,7 +91,15 @@ struct engine {
 };
 
 /* cash plus every engine's position at its last close */
-double acct_equity(const struct account *a);
+static inline double
+acct_equity(const struct account *a)
+{
+	double eq = a->cash;
+	for (const struct engine *e = a->engines; e; e = e->next)
+		eq += e->pos * e->last_close;
+	return eq;
+}
+
 void eng_init(struct engine *e, const struct eng_cfg *cfg, struct account *a);
 /* Rounds qty down to the lot (and to its decimals). */
 double eng_round_lot(const struct eng_cfg *cfg, double qty);
@@ -112,8 +120,30 @@ double eng_slipped(const struct engine *e, double price, int side);
  * triggers, else 0. Call after the open's fills; updates the trailing mark. */
 int eng_stops(struct engine *e, const struct ab_candle *c, int *side, double *qty,
 	      double *price, const char **reason);
-/* Marks the account at candle c's close (equity, peak, day, limits). */
-void eng_mark(struct engine *e, const struct ab_candle *c);
+/* Marks the account at candle c's close (equity, peak, day, limits). Inline:
+ * a sweep runs it for every candle a position is open. */
+static inline void
+eng_mark(struct engine *e, const struct ab_candle *c)
+{
+	const int64_t day_ms = 86400000LL;
+	struct account *a = e->acct;
+	int64_t day = c->ts >= 0 ? c->ts / day_ms : (c->ts - day_ms + 1) / day_ms;
+
+	if (day != a->day) {
+		/* The day's loss is measured from the last equity of the day before. */
+		a->day = day;
+		a->day_start = a->marked;
+	}
+	e->last_close = c->close;
+	e->last_ts = c->ts;
+	double eq = acct_equity(a);
+	a->marked = eq;
+	if (eq > a->peak)
+		a->peak = eq;
+	if (e->cfg->max_drawdown > 0 && a->peak > 0 &&
+	    (a->peak - eq) / a->peak >= e->cfg->max_drawdown)
+		a->reduce_only = 1;
+}
 
 /* What one candle did: the pending order's fate, fills, the new decision. */
 struct eng_step {
@@ -128,6 +158,15 @@ struct eng_step {
  * pending order fills at the open, stops trigger inside the candle, the close
  * marks the account, and a signal at the close becomes the next pending order. */
 void eng_candle(struct engine *e, const struct ab_candle *c, int sig, double atr, struct eng_step *r);
+/* True when, for a candle without a signal, eng_candle would do nothing but
+ * eng_mark: no order pending, and flat or with no stop, take-profit or
+ * trailing stop to check. A sweep calls eng_mark alone for such candles. */
+static inline int
+eng_quiet(const struct engine *e)
+{
+	return !e->has_pending &&
+	       (e->pos == 0 || (e->stop == 0 && e->take == 0 && e->cfg->trailing == 0));
+}
 
 /* Backtest statistics, from the equity marked at each close (backtest.c).
  * backtest and optimize both feed every candle through bt_candle, so their
