@@ -54,7 +54,7 @@ static const struct ab_opt options[] = {
 	{"k", KEY_K, "K", "strategy: band width in deviations (bbands-revert, default 2)"},
 	{"n", KEY_N, "N", "strategy: channel length (donchian-breakout, default 20)"},
 	AB_OPT_DB,
-	{"from-db", KEY_FROM_DB, "EXCHANGE SYMBOL TF", "read the candles from the database, oldest first"},
+	{"from-db", KEY_FROM_DB, "EXCHANGE SYMBOL TF", "read the candles from the database, oldest first; right after 'strategy': NAME, the parameters ab-order optimize --apply made live"},
 	{"since", KEY_SINCE, "TIME", "with --from-db: candles from this time on"},
 	{"store", KEY_STORE, NULL, "record the signals in the database's signals table"},
 	{0},
@@ -701,13 +701,71 @@ open_db(struct app *a, const char *path, int argc, char **argv)
 	return 0;
 }
 
+/* The newest parameters applied under name (strategy_params, migration 008):
+ * the built-in's name in *strategy (caller frees) and its options in *so. */
+static int
+load_applied(struct app *a, const char *name, struct ab_strat_opts *so, char **strategy)
+{
+	static const struct {
+		const char *key;
+		int bit;
+	} keys[] = {
+		{"fast", AB_STO_FAST}, {"slow", AB_STO_SLOW}, {"signal", AB_STO_SIGNAL},
+		{"period", AB_STO_PERIOD}, {"n", AB_STO_N}, {"low", AB_STO_LOW},
+		{"high", AB_STO_HIGH}, {"k", AB_STO_K},
+	};
+	sqlite3_stmt *st;
+	int code, rc;
+
+	if ((code = ab_db_prepare(a->db, "SELECT strategy, params FROM strategy_params WHERE name = ? "
+				  "ORDER BY id DESC LIMIT 1", &st)))
+		return code;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		code = rc == SQLITE_DONE ? ab_err(AB_ENOINPUT, "no strategy \"%s\" applied in %s (see ab-order "
+						  "optimize --apply)", name, a->db->path)
+					 : ab_db_fail(a->db, rc, "reading the applied strategy");
+		sqlite3_finalize(st);
+		return code;
+	}
+	*strategy = ab_strdup((const char *)sqlite3_column_text(st, 0));
+	jv p = jv_parse((const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	if (jv_get_kind(p) != JV_KIND_OBJECT) {
+		jv_free(p);
+		return ab_err(AB_EDATA, "%s: the parameters of \"%s\" are not a JSON object", a->db->path, name);
+	}
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+		jv v = jv_object_get(jv_copy(p), jv_string(keys[i].key));
+		if (jv_get_kind(v) == JV_KIND_NUMBER) {
+			double d = jv_number_value(v);
+			so->given |= keys[i].bit;
+			switch (keys[i].bit) {
+			case AB_STO_FAST: so->fast = (long)d; break;
+			case AB_STO_SLOW: so->slow = (long)d; break;
+			case AB_STO_SIGNAL: so->signal = (long)d; break;
+			case AB_STO_PERIOD: so->period = (long)d; break;
+			case AB_STO_N: so->n = (long)d; break;
+			case AB_STO_LOW: so->low = d; break;
+			case AB_STO_HIGH: so->high = d; break;
+			case AB_STO_K: so->k = d; break;
+			}
+		}
+		jv_free(v);
+	}
+	jv_free(p);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct ab_cli cli;
 	struct app a = {0};
 	struct ab_strat_opts so = {0};
-	const char *db_path = NULL, *strat_name = NULL, *strategy_file = NULL;
+	const char *db_path = NULL, *strat_name = NULL, *strategy_file = NULL, *strat_db_name = NULL;
+	char *db_strat_name = NULL;
 	const char *buy_text = NULL, *sell_text = NULL;
 	const char *from[3] = {NULL, NULL, NULL};
 	char *file_texts[2] = {NULL, NULL}, *file_path = NULL;
@@ -720,7 +778,8 @@ main(int argc, char **argv)
 	ab_cli_init(&cli, "ab-signal", argc, argv, options);
 	cli.usage = "[INDICATOR OPTIONS...] [strategy NAME [OPTIONS]] [--buy JQ] [--sell JQ] [FILE...]\n"
 		    "[INDICATOR OPTIONS...] [--strategy-file FILE] [FILE...]\n"
-		    "... --from-db EXCHANGE SYMBOL TF [--since TIME] [--store] [--db FILE]";
+		    "... --from-db EXCHANGE SYMBOL TF [--since TIME] [--store] [--db FILE]\n"
+		    "[INDICATOR OPTIONS...] strategy --from-db NAME [--db FILE] [FILE...]";
 	cli.description = "Reads candle records and writes each back with indicator fields (TA-Lib's\n"
 			  "values) and, with a strategy or jq rules, \"signal\":\"buy\"|\"sell\".";
 	static const char *const commands[] = {"strategy", NULL};
@@ -754,6 +813,13 @@ main(int argc, char **argv)
 		case AB_KEY_DB: db_path = cli.arg; break;
 		case KEY_STORE: store = 1; break;
 		case KEY_FROM_DB:
+			if (want_strat_name) {
+				/* strategy --from-db NAME: the parameters applied by
+				 * `ab-order optimize --apply RUN_ID --as NAME` */
+				strat_db_name = cli.arg;
+				want_strat_name = 0;
+				break;
+			}
 			from[0] = cli.arg;
 			if (cli.i + 2 > argc) {
 				code = ab_cli_usage_error(&cli, "--from-db needs EXCHANGE SYMBOL TF");
@@ -790,7 +856,7 @@ main(int argc, char **argv)
 					  "rsi-revert bbands-revert donchian-breakout, or a strategy file's name)");
 		goto done;
 	}
-	if (so.given && !strat_name) {
+	if (so.given && !strat_name && !strat_db_name) {
 		code = ab_cli_usage_error(&cli, "strategy options need 'strategy NAME'");
 		goto done;
 	}
@@ -801,6 +867,16 @@ main(int argc, char **argv)
 	if (from[0] && nfiles) {
 		code = ab_cli_usage_error(&cli, "--from-db reads no files");
 		goto done;
+	}
+	if (strat_db_name) {
+		if (so.given) {
+			code = ab_cli_usage_error(&cli, "strategy --from-db NAME takes its parameters from the database");
+			goto done;
+		}
+		if ((code = open_db(&a, db_path, argc, argv)) ||
+		    (code = load_applied(&a, strat_db_name, &so, &db_strat_name)))
+			goto done;
+		strat_name = db_strat_name;
 	}
 	if (strat_name) {
 		enum ab_strat_kind k = ab_strat_lookup(strat_name);
@@ -878,7 +954,7 @@ main(int argc, char **argv)
 	a.now = ab_now_ms();
 	a.created = a.now;
 
-	if (from[0] || store || db_path) {
+	if ((from[0] || store || db_path) && !a.db) {
 		if ((code = open_db(&a, db_path, argc, argv)))
 			goto done;
 	}
@@ -932,6 +1008,7 @@ done:
 	free(file_texts[0]);
 	free(file_texts[1]);
 	free(file_path);
+	free(db_strat_name);
 	free(files);
 	return code;
 }
