@@ -713,6 +713,9 @@ out_trial(struct opt *o, const struct trial *t)
 	ab_out_begin(out);
 	ab_out_kstr(out, "type", "trial");
 	ab_out_kstr(out, "strategy", o->strategy);
+	ab_out_kstr(out, "exchange", o->exchange);
+	ab_out_kstr(out, "symbol", o->symbol);
+	ab_out_kstr(out, "tf", o->tf);
 	ab_out_kint(out, "index", t->index);
 	ab_out_kint(out, "combinations", o->combinations);
 	ab_out_kraw(out, "params", t->params, strlen(t->params));
@@ -1224,6 +1227,14 @@ merge(struct opt *o)
 			break;
 		}
 		copy_text(objective, sizeof objective, s, sl);
+		if (n == 0) {
+			static const char *const mk[] = {"exchange", "symbol", "tf"};
+			char *dst[] = {o->exchange, o->symbol, o->tf};
+			size_t room[] = {sizeof o->exchange, sizeof o->symbol, sizeof o->tf};
+			for (int i = 0; i < 3; i++)
+				if (ab_jrec_str(&rec, ab_jrec_get(&rec, mk[i]), &s, &sl) == 0)
+					copy_text(dst[i], room[i], s, sl);
+		}
 		if (n > 0 && t->combinations != m[0].combinations) {
 			code = ab_err_at(AB_EDATA, in.name, in.lineno, "trials of different grids");
 			break;
@@ -1285,8 +1296,18 @@ merge(struct opt *o)
 		goto free_rank;
 	size_t start = record_start(out);
 	o->strategy = strategy;
-	copy_text(o->exchange, sizeof o->exchange, "", 0);
 	out_optimization_head(o, out, strategy, m[0].combinations, n);
+	{
+		/* the first test candle's time, as the sweep printed it */
+		const struct ab_jfield *f = ab_jrec_get(&rec, "test");
+		const char *s;
+		size_t sl;
+		if (f && f->type == AB_JOBJECT && ab_jrec_parse(&sub, f->val, f->vlen) == 0 &&
+		    ab_jrec_str(&sub, ab_jrec_get(&sub, "start"), &s, &sl) == 0)
+			ab_out_kstrn(out, "train_until", s, sl);
+		else
+			ab_out_knull(out, "train_until");
+	}
 	ab_out_key(out, "best");
 	ab_out_raw(out, "{", 1);
 	out->first = 1;
