@@ -24,14 +24,17 @@ fetch_writer() { # NAME
 }
 
 signal_writer() { # NAME: stores signals for the exchanges the fetchers finished
-	local ex n=0
+	local ex
+	# The fetchers' .ok files grow concurrently, so "the n-th line of them
+	# all" moves; take the first finished exchange not signalled yet.
+	: >"$T/$1.done"
 	while [ "$(date +%s)" -lt "$END" ]; do
-		ex=$(cat "$T"/f*.ok 2>/dev/null | sed -n "$((n + 1))p")
+		ex=$(cat "$T"/f*.ok 2>/dev/null | grep -vxF -f "$T/$1.done" | head -n 1)
 		if [ -z "$ex" ]; then
 			sleep 0.1
 			continue
 		fi
-		n=$((n + 1))
+		echo "$ex" >>"$T/$1.done"
 		if ab-signal strategy ema-cross --fast 5 --slow 20 --from-db "$ex" BTC/USDT 1h --store \
 			--db "$DB" >/dev/null 2>>"$T/$1.err"; then
 			echo "$ex" >>"$T/$1.ok"
