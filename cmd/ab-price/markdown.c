@@ -226,13 +226,18 @@ markdown_one(struct price *v, struct ab_jrec *rec, const char *file, long lineno
 	double n;
 	if ((have = pr_jnum(rec, "available", &n)) == 0)
 		have = pr_jnum(rec, "on_hand", &n);
-	if (have != 1 || n != floor(n))
+	/* counts past 2^53 are not whole numbers a double can hold, nor stock */
+	if (have != 1 || n != floor(n) || fabs(n) > 9007199254740992.0)
 		return ab_err_at(AB_EDATA, file, lineno, "\"available\" is not a whole number");
 	x0i = (int64_t)n;
-	if (pr_jnum(rec, "units_sold", &n) == 1)
+	if ((have = pr_jnum(rec, "units_sold", &n)) == 1 && n >= 0 && n <= 9007199254740992.0)
 		sold = (int64_t)n;
-	if (pr_jnum(rec, "age_days", &n) == 1)
+	else if (have)
+		return ab_err_at(AB_EDATA, file, lineno, "\"units_sold\" is not a number >= 0");
+	if ((have = pr_jnum(rec, "age_days", &n)) == 1 && n >= 0 && n <= 9007199254740992.0)
 		age = (int64_t)n;
+	else if (have)
+		return ab_err_at(AB_EDATA, file, lineno, "\"age_days\" is not a number >= 0");
 	if (pr_jnum(rec, "rate", &rate) < 0)
 		return ab_err_at(AB_EDATA, file, lineno, "\"rate\" is not a number");
 	if (pr_jmoney(rec, "price", exp, &current) || pr_jmoney(rec, "cost", exp, &cost) ||

@@ -189,6 +189,9 @@ int64_t
 pr_round_minor(double major, int exp, enum pr_round how)
 {
 	double x = major * pow10i(exp);
+	/* NaN, infinite or beyond int64 (a model's price of an absurd input): unknown */
+	if (!(fabs(x) < 9.2e18))
+		return PR_NONE;
 	/* a model price a hair above a whole cent is that cent, not the next */
 	double r = nearbyint(x);
 	if (fabs(x - r) < 1e-6 * (fabs(x) > 1 ? fabs(x) : 1))

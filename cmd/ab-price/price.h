@@ -88,6 +88,7 @@ int pr_jstr(struct ab_jrec *rec, const char *key, char *buf, size_t n);
 int pr_jnum(struct ab_jrec *rec, const char *key, double *out);
 double pr_major(int64_t minor, int exp);
 enum pr_round { PR_NEAREST, PR_UP, PR_DOWN };
+/* Minor units of a major amount; PR_NONE when it is not finite or does not fit. */
 int64_t pr_round_minor(double major, int exp, enum pr_round how);
 
 /* elasticity.c */
