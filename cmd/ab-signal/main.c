@@ -983,11 +983,13 @@ finish:
 	free(a.pending);
 	if (a.store)
 		sqlite3_finalize(a.store);
+done:
+	/* also reached with the database open, from a usage error after
+	 * strategy --from-db NAME read it */
 	if (a.db) {
 		ab_runs_finish(&a.run, code);
 		ab_db_close(a.db);
 	}
-done:
 	for (size_t i = 0; i < a.cap; i++)
 		if (a.map[i])
 			free_series(a.map[i]);
