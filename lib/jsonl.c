@@ -350,6 +350,29 @@ parse_value(struct parser *ps, int depth, unsigned char *type)
 	}
 }
 
+int
+ab_json_valid(const char *s, size_t len, char *why, size_t whylen)
+{
+	struct ab_jrec rec;
+	struct parser ps = {s, s + len, &rec, 0, 0};
+	unsigned char t;
+	int rc;
+
+	memset(&rec, 0, sizeof rec);
+	rec.line = s;
+	rec.len = len;
+	skip_ws(&ps);
+	rc = parse_value(&ps, 1, &t); /* 256 levels at most, as libjq */
+	if (!rc) {
+		skip_ws(&ps);
+		if (ps.p < ps.end)
+			rc = fail(&ps, "more than one JSON value");
+	}
+	if (rc && why && whylen)
+		snprintf(why, whylen, "%s", rec.err);
+	return rc ? -1 : 0;
+}
+
 void
 ab_jrec_init(struct ab_jrec *rec)
 {

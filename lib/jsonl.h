@@ -81,6 +81,11 @@ void ab_jrec_init(struct ab_jrec *rec);
 void ab_jrec_free(struct ab_jrec *rec);
 /* Returns 0, or -1 with rec->err set (nothing printed). */
 int ab_jrec_parse(struct ab_jrec *rec, const char *line, size_t len);
+/* Checks that text is exactly one JSON value of any type (the same rules,
+ * whitespace around it allowed): 0, or -1 with why (may be NULL) set. Run it
+ * before jv_parse_sized on outside input: libjq 1.6 leaks the token it holds
+ * when its parser fails, and never fails on text that passes this check. */
+int ab_json_valid(const char *s, size_t len, char *why, size_t whylen);
 /* The field named key (last one wins), or NULL. */
 const struct ab_jfield *ab_jrec_get(const struct ab_jrec *rec, const char *key);
 /* 0 and the number, or -1 if absent or not a number (nothing printed). */

@@ -251,28 +251,39 @@ model_agent(const struct model *m, struct agent *a)
 		code = ab_err(AB_EDATA, "%s@%d: broken hyper-parameters", m->name, m->version);
 		goto out;
 	}
-	int hidden[MLP_MAXL - 1], nh = 0;
+	/* every size within what ppo can train (--hidden 1..4096), checked
+	 * against the weights before anything is allocated for them */
+	int hidden[MLP_MAXL - 1], nh = 0, bad = 0;
 	jv hl = jv_object_get(jv_copy(h), jv_string("hidden"));
 	if (jv_get_kind(hl) == JV_KIND_ARRAY)
-		for (int i = 0; i < jv_array_length(jv_copy(hl)) && nh < MLP_MAXL - 1; i++) {
+		for (int i = 0; i < jv_array_length(jv_copy(hl)) && !bad; i++) {
 			jv e = jv_array_get(jv_copy(hl), i);
-			hidden[nh++] = jv_get_kind(e) == JV_KIND_NUMBER ? (int)jv_number_value(e) : 64;
+			double w = jv_get_kind(e) == JV_KIND_NUMBER ? jv_number_value(e) : 0;
+			if (nh == MLP_MAXL - 1 || !(w >= 1 && w <= 4096) || w != floor(w))
+				bad = 1;
+			else
+				hidden[nh++] = (int)w;
 			jv_free(e);
 		}
 	jv_free(hl);
-	int obs = (int)jv_getnum(h, "obs_dim", 0), na = (int)jv_getnum(h, "n_actions", 0);
-	int ad = (int)jv_getnum(h, "act_dim", 1);
-	if (obs < 1 || obs > 100000 || nh < 1) {
+	double obs_d = jv_getnum(h, "obs_dim", 0), na_d = jv_getnum(h, "n_actions", 0);
+	double ad_d = jv_getnum(h, "act_dim", 1);
+	if (bad || nh < 1 || !(obs_d >= 1 && obs_d <= 100000) || !(na_d >= 0 && na_d <= 4096) ||
+	    !(ad_d >= 1 && ad_d <= 4096) || obs_d != floor(obs_d) || na_d != floor(na_d) || ad_d != floor(ad_d)) {
 		code = ab_err(AB_EDATA, "%s@%d: broken hyper-parameters", m->name, m->version);
 		goto out;
 	}
-	agent_init(a, obs, na, ad, hidden, nh, (int)jv_getnum(h, "norm_obs", 0));
-	if (m->nweights != a->nparams * sizeof(double)) {
-		agent_free(a);
+	int obs = (int)obs_d, na = (int)na_d, ad = (int)ad_d;
+	struct mlp actor, critic;
+	mlp_layout(&actor, obs, hidden, nh, na ? na : ad);
+	mlp_layout(&critic, obs, hidden, nh, 1);
+	size_t need = actor.nparams + (na ? 0 : (size_t)ad) + critic.nparams;
+	if (m->nweights != need * sizeof(double)) {
 		code = ab_err(AB_EDATA, "%s@%d: %zu bytes of weights, the layout needs %zu", m->name,
-			      m->version, m->nweights, a->nparams * sizeof(double));
+			      m->version, m->nweights, need * sizeof(double));
 		goto out;
 	}
+	agent_init(a, obs, na, ad, hidden, nh, jv_getnum(h, "norm_obs", 0) != 0);
 	memcpy(a->p, m->weights, m->nweights);
 	jv mean = jv_object_get(jv_copy(n), jv_string("mean"));
 	jv var = jv_object_get(jv_copy(n), jv_string("var"));
@@ -302,6 +313,11 @@ model_trading(const struct model *m, struct feat_spec *spec, struct trade_rules 
 
 	memset(spec, 0, sizeof *spec);
 	memset(r, 0, sizeof *r);
+	if (jv_get_kind(h) != JV_KIND_OBJECT || jv_get_kind(f) != JV_KIND_OBJECT) {
+		jv_free(h);
+		jv_free(f);
+		return ab_err(AB_EDATA, "%s@%d: broken hyper-parameters or feature spec", m->name, m->version);
+	}
 	jv names = jv_object_get(jv_copy(f), jv_string("names"));
 	if (jv_get_kind(names) != JV_KIND_ARRAY || jv_array_length(jv_copy(names)) < 1 ||
 	    jv_array_length(jv_copy(names)) > FEAT_MAX) {
@@ -314,15 +330,17 @@ model_trading(const struct model *m, struct feat_spec *spec, struct trade_rules 
 				 jv_get_kind(s) == JV_KIND_STRING ? jv_string_value(s) : "?");
 			jv_free(s);
 		}
-		spec->window = (int)jv_getnum(f, "window", 1);
-		spec->norm_window = (int)jv_getnum(f, "norm_window", 500);
+		/* the ranges of --window and --norm-window */
+		double w = jv_getnum(f, "window", 1), nw = jv_getnum(f, "norm_window", 500);
 		r->fee = jv_getnum(h, "fee", 0);
 		r->slip = jv_getnum(h, "slippage", 0);
 		r->fraction = jv_getnum(h, "fraction", 1);
-		r->shorting = (int)jv_getnum(h, "shorting", 0);
-		r->continuous = (int)jv_getnum(h, "continuous", 0);
-		if (spec->window < 1 || spec->norm_window < 2)
+		r->shorting = jv_getnum(h, "shorting", 0) != 0;
+		r->continuous = jv_getnum(h, "continuous", 0) != 0;
+		if (!(w >= 1 && w <= 1000) || !(nw >= 2 && nw <= 1000000))
 			code = ab_err(AB_EDATA, "%s@%d: broken feature spec", m->name, m->version);
+		spec->window = code ? 1 : (int)w;
+		spec->norm_window = code ? 2 : (int)nw;
 	}
 	jv_free(names);
 	jv_free(h);
@@ -373,23 +391,31 @@ jv_text(jv o, const char *key)
 static int
 import(struct ab_db *db, struct ab_out *out, const char *file)
 {
-	jv j = jv_load_file(file, 0);
 	struct model m = {0};
 	int code = 0;
+	char *text = NULL, why[160];
+	size_t len = 0, cap = 0, k;
+	FILE *fp = fopen(file, "rb");
 
-	if (!jv_is_valid(j)) {
-		jv msg = jv_invalid_get_msg(j);
-		code = ab_err(jv_get_kind(msg) == JV_KIND_STRING && strstr(jv_string_value(msg), "Could not open")
-			      ? AB_ENOINPUT : AB_EDATA, "%s: %s", file,
-			      jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "not JSON");
-		jv_free(msg);
+	if (!fp)
+		return ab_err(AB_ENOINPUT, "%s: %s", file, strerror(errno));
+	do {
+		if (cap - len < 65536)
+			text = ab_realloc(text, cap = cap * 2 + 65536);
+		len += k = fread(text + len, 1, cap - len, fp);
+	} while (k > 0);
+	if (ferror(fp))
+		code = ab_err(AB_EIO, "%s: %s", file, strerror(errno));
+	fclose(fp);
+	/* checked first: libjq 1.6 leaks when its parser fails */
+	if (!code && (len > INT32_MAX || ab_json_valid(text, len, why, sizeof why)))
+		code = ab_err(AB_EDATA, "%s: expected one model record: %s", file, len > INT32_MAX ? "too big" : why);
+	if (code) {
+		free(text);
 		return code;
 	}
-	if (jv_get_kind(j) != JV_KIND_ARRAY || jv_array_length(jv_copy(j)) != 1) {
-		jv_free(j);
-		return ab_err(AB_EDATA, "%s: expected one model record", file);
-	}
-	jv o = jv_array_get(j, 0);
+	jv o = jv_parse_sized(text, (int)len);
+	free(text);
 	if (jv_get_kind(o) != JV_KIND_OBJECT) {
 		jv_free(o);
 		return ab_err(AB_EDATA, "%s: expected one model record", file);
@@ -406,6 +432,31 @@ import(struct ab_db *db, struct ab_out *out, const char *file)
 		code = ab_err(AB_EDATA, "%s: not an ab-train model export", file);
 		goto out;
 	}
+	if (!m.train_metrics)
+		m.train_metrics = ab_strdup("{}");
+	if (!m.valid_metrics)
+		m.valid_metrics = ab_strdup("{}");
+	/* what the registry's readers rely on: a name NAME@VERSION can find,
+	 * and JSON objects where the exports and listings print them raw */
+	if (!*m.name || strlen(m.name) >= 256 || strchr(m.name, '@') || strspn(m.name, "0123456789") == strlen(m.name)) {
+		code = ab_err(AB_EDATA, "%s: \"name\" must be 1 to 255 bytes without '@', not only digits", file);
+		goto out;
+	}
+	if (strcmp(m.env, "cartpole") != 0 && strcmp(m.env, "trading") != 0) {
+		code = ab_err(AB_EDATA, "%s: \"env\" is not cartpole or trading", file);
+		goto out;
+	}
+	const char *part[] = {"hyper", "features", "norm", "train", "valid"};
+	char *parts[] = {m.hyper, m.features, m.norm, m.train_metrics, m.valid_metrics};
+	for (int i = 0; i < 5; i++) {
+		jv t = ab_json_valid(parts[i], strlen(parts[i]), NULL, 0) ? jv_invalid() : jv_parse(parts[i]);
+		int ok = jv_get_kind(t) == JV_KIND_OBJECT;
+		jv_free(t);
+		if (!ok) {
+			code = ab_err(AB_EDATA, "%s: \"%s\" is not a JSON object", file, part[i]);
+			goto out;
+		}
+	}
 	m.weights = ab_crypto_base64_decode(w, strlen(w), &m.nweights);
 	if (!m.weights) {
 		code = ab_err(AB_EDATA, "%s: \"weights\" is not base64", file);
@@ -420,7 +471,22 @@ import(struct ab_db *db, struct ab_out *out, const char *file)
 	struct agent a;
 	if ((code = model_agent(&m, &a)))
 		goto out;
+	/* the environment's shapes, as eval and act will use them */
+	int obs = a.obs_dim, na = a.n_actions, shaped = a.act_dim == 1;
 	agent_free(&a);
+	if (strcmp(m.env, "cartpole") == 0) {
+		shaped = shaped && obs == 4 && na == 2;
+	} else {
+		struct feat_spec spec;
+		struct trade_rules r;
+		if ((code = model_trading(&m, &spec, &r)))
+			goto out;
+		shaped = shaped && obs == trading_obs_dim(&spec) && na == (r.continuous ? 0 : r.shorting ? 3 : 2);
+	}
+	if (!shaped) {
+		code = ab_err(AB_EDATA, "%s: the network's shape does not fit the %s environment", file, m.env);
+		goto out;
+	}
 	if ((code = ab_db_begin(db)))
 		goto out;
 	if ((code = models_insert(db, &m)) || (code = ab_db_commit(db))) {

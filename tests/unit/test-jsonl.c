@@ -204,5 +204,22 @@ main(void)
 	unlink(f2);
 	rmdir(dir);
 	ab_jrec_free(&rec);
+
+	/* ab_json_valid: one value of any type, as libjq 1.6 would take it */
+	char why[160], nest[600];
+	const char *arr = " [1, {\"a\": \"b\"}] \n";
+	ok(ab_json_valid(arr, strlen(arr), why, sizeof why) == 0, "an array is a JSON value");
+	ok(ab_json_valid("\"s\"", 3, NULL, 0) == 0 && ab_json_valid("-0", 2, NULL, 0) == 0, "a string and a number are");
+	ok(ab_json_valid("{\"a\":\"b\"\"c\"}", 12, why, sizeof why) == -1 && strstr(why, "expected ','"),
+	   "a missing separator is not (libjq leaks its token there)");
+	ok(ab_json_valid("{} {}", 5, why, sizeof why) == -1 && strstr(why, "more than one"), "two values are not one");
+	ok(ab_json_valid("", 0, why, sizeof why) == -1 && ab_json_valid("nan", 3, NULL, 0) == -1, "nothing, nan");
+	ok(ab_json_valid("\"a\0b\"", 5, NULL, 0) == -1, "a NUL byte in a string");
+	memset(nest, '[', 256);
+	memset(nest + 256, ']', 256);
+	ok(ab_json_valid(nest, 512, NULL, 0) == 0, "256 levels of nesting (libjq's limit)");
+	memset(nest, '[', 257);
+	memset(nest + 257, ']', 257);
+	ok(ab_json_valid(nest, 514, why, sizeof why) == -1 && strstr(why, "too deep"), "257 levels are too deep");
 	return tap_done();
 }
