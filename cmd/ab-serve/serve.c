@@ -108,7 +108,8 @@ content_type(const char *path)
 }
 
 /* The site path for a decoded URL path, or -1: only [A-Za-z0-9._/-], no
- * segment starting with '.', so no "..", no hidden or temporary files. */
+ * segment starting with '.', so no "..", no hidden or temporary files, and
+ * no empty segment ("//"), so the result is always relative. */
 static int
 site_path(const char *url, char *out, size_t n)
 {
@@ -120,7 +121,7 @@ site_path(const char *url, char *out, size_t n)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
 		      *p == '.' || *p == '_' || *p == '-' || *p == '/'))
 			return -1;
-		if (*p == '/' && p[1] == '.')
+		if (*p == '/' && (p[1] == '.' || p[1] == '/'))
 			return -1;
 	}
 	if (snprintf(out, n, "%s%s", url + 1, url[len - 1] == '/' ? "index.html" : "") >= (int)n)
@@ -191,6 +192,23 @@ login_page(struct server *s, struct MHD_Connection *c, unsigned code, const char
 	return ret;
 }
 
+/* The byte of %XX at s (two hex digits, nothing else: strtol would take
+ * "% f" or "%-1"), or -1. */
+static int
+pct_byte(const char *s)
+{
+	int v = 0;
+
+	for (int i = 1; i <= 2; i++) {
+		char c = s[i];
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
 /* Decodes application/x-www-form-urlencoded field `name` into out. */
 static int
 form_field(const char *body, const char *name, char *out, size_t n)
@@ -206,10 +224,7 @@ form_field(const char *body, const char *name, char *out, size_t n)
 			if (ch == '+')
 				ch = ' ';
 			else if (ch == '%' && q[1] && q[2]) {
-				char hex[3] = {q[1], q[2], 0};
-				char *end;
-				ch = (int)strtol(hex, &end, 16);
-				if (*end)
+				if ((ch = pct_byte(q)) < 0)
 					return -1;
 				q += 2;
 			}
@@ -403,14 +418,11 @@ unescape(void *cls, struct MHD_Connection *c, char *s)
 	char *w = s;
 
 	for (const char *r = s; *r; r++) {
-		if (*r == '%' && r[1] && r[2]) {
-			char hex[3] = {r[1], r[2], 0}, *end;
-			long v = strtol(hex, &end, 16);
-			if (!*end) {
-				*w++ = v ? (char)v : '%';
-				r += 2;
-				continue;
-			}
+		int v;
+		if (*r == '%' && r[1] && r[2] && (v = pct_byte(r)) >= 0) {
+			*w++ = v ? (char)v : '%';
+			r += 2;
+			continue;
 		}
 		*w++ = *r;
 	}
