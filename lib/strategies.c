@@ -2,6 +2,9 @@
  * this closed candle and the one before it, never from a later one. */
 #include <math.h>
 #include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdio.h>
 #include <string.h>
 
@@ -227,32 +230,36 @@ ab_strat_series(const struct ab_strategy *s, const double *const *cols, const do
 	if (n <= 1)
 		return 0;
 	if (s->kind == AB_ST_SMA_CROSS || s->kind == AB_ST_EMA_CROSS) {
-		/* decide() for these two, column-wise: fast crosses slow, with
-		 * cross()'s four comparisons, each row's pair compared once and
-		 * carried to the next; a dense pass into sig[], then the rare
-		 * signals gathered in place, eight rows at a time. */
+		/* decide() for these two, column-wise: fast crosses slow. */
 		const double *f = cols[0], *sl = cols[1];
-		int le = f[0] <= sl[0], ge = f[0] >= sl[0];
-		long r;
-		sig[0] = 0;
-		for (r = 1; r < n; r++) {
-			double a = f[r], b = sl[r];
-			sig[r] = (signed char)((le & (a > b)) - (ge & (a < b)));
-			le = a <= b;
-			ge = a >= b;
-		}
-		for (r = 0; r < n; r++) {
-			uint64_t w8;
-			if (r + 8 <= n && (r & 7) == 0) {
-				memcpy(&w8, sig + r, 8);
-				if (w8 == 0) {
-					r += 7;
-					continue;
-				}
+		long r = 1;
+#ifdef __SSE2__
+		/* Two rows at a time: cross()'s comparisons as SSE2 masks,
+		 * gathered into bit sets of 64 rows, and only their set bits
+		 * visited. */
+		while (r + 1 < n) {
+			uint64_t up = 0, dn = 0;
+			long base = r;
+			for (int j = 0; j < 64 && r + 1 < n; j += 2, r += 2) {
+				__m128d a0 = _mm_loadu_pd(f + r - 1), b0 = _mm_loadu_pd(sl + r - 1);
+				__m128d a1 = _mm_loadu_pd(f + r), b1 = _mm_loadu_pd(sl + r);
+				__m128d u = _mm_and_pd(_mm_cmple_pd(a0, b0), _mm_cmpgt_pd(a1, b1));
+				__m128d d = _mm_and_pd(_mm_cmpge_pd(a0, b0), _mm_cmplt_pd(a1, b1));
+				up |= (uint64_t)_mm_movemask_pd(u) << j;
+				dn |= (uint64_t)_mm_movemask_pd(d) << j;
 			}
-			if (sig[r]) {
+			for (uint64_t m = up | dn; m; m &= m - 1) {
+				int b = __builtin_ctzll(m);
+				at[k] = (int)(base + b);
+				sig[k++] = (signed char)(up >> b & 1 ? 1 : -1);
+			}
+		}
+#endif
+		for (; r < n; r++) {
+			int c = cross(f[r - 1], sl[r - 1], f[r], sl[r]);
+			if (c) {
 				at[k] = (int)r;
-				sig[k++] = sig[r];
+				sig[k++] = (signed char)c;
 			}
 		}
 		return k;

@@ -206,8 +206,12 @@ bt_stats_add(struct bt_stats *st, double eq, int exposed)
 	st->prev = eq;
 	if (eq > st->peak)
 		st->peak = eq;
-	if (st->peak > 0 && (st->peak - eq) / st->peak > st->maxdd)
-		st->maxdd = (st->peak - eq) / st->peak;
+	/* Is (peak - eq) / peak > maxdd? The division only when the answer
+	 * may be yes: well below the record drawdown it cannot be. */
+	double dd = st->peak - eq;
+	if (st->peak > 0 && dd > 0 && !(dd < st->maxdd * st->peak * (1 - 1e-12)) &&
+	    dd / st->peak > st->maxdd)
+		st->maxdd = dd / st->peak;
 	if (exposed)
 		st->exposed++;
 }
