@@ -34,3 +34,17 @@ big_csv() {
 	[ "$SECONDS" -lt 15 ] || fail "took ${SECONDS}s: the programs waited on each other's locks"
 	assert_equal "$(sql "$DB" "select count(*) from runs where program in ('ab-signal', 'ab-order') and status = 0")" 2
 }
+
+@test "pipeline: ab-fetch csv --db | ab-signal | ab-order backtest --db on one database does not stall" {
+	big_csv >"$T/big.csv"
+	export AB_DB="$DB"
+	run pipeline "timeout 30 ab-fetch csv --exchange binance --symbol BTC/USDT -t 1h '$T/big.csv' \
+		| timeout 30 ab-signal strategy sma-cross --fast 5 --slow 20 \
+		| timeout 30 ab-order backtest --name b1 | tail -n 1"
+	assert_success
+	assert_output --partial '"type":"backtest","name":"b1"'
+	assert_equal "$(sql "$DB" "select candles from backtests where name = 'b1'")" 20000
+	assert_equal "$(sql "$DB" 'select count(*) from equity')" 20000
+	assert_equal "$(sql "$DB" 'select count(*) from fills where backtest_id = (select id from backtests)')" \
+		"$(sql "$DB" 'select count(*) from fills')"
+}

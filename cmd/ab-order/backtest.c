@@ -78,40 +78,28 @@ struct store {
 	int64_t id;
 };
 
+/* Fills and the equity curve go to temporary tables while the candles
+ * stream in, and into the database's own tables in one short transaction at
+ * the end: the write lock is never held while this program waits for its
+ * input, so a writer upstream in the same pipeline never stalls. */
 static int
 store_open(struct order_ctx *x, struct store *s)
 {
-	sqlite3_stmt *st;
-	int code, rc;
-	char *params = ab_runs_mask_args(x->argc, x->argv);
+	int code;
 
-	if ((code = ab_db_begin(x->db)))
-		goto out;
-	if ((code = ab_db_prepare(x->db, "INSERT INTO backtests(name, run_id, cash, params, created) "
-				  "VALUES (?, ?, ?, ?, ?)", &st)))
-		goto out;
-	sqlite3_bind_text(st, 1, x->name ? x->name : "backtest", -1, SQLITE_STATIC);
-	if (x->run.id > 0)
-		sqlite3_bind_int64(st, 2, x->run.id);
-	sqlite3_bind_double(st, 3, x->cfg.cash);
-	sqlite3_bind_text(st, 4, params, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, ab_now_ms());
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		code = ab_db_fail(x->db, rc, "storing the backtest");
-		goto out;
-	}
-	s->id = sqlite3_last_insert_rowid(x->db->h);
-	if ((code = ab_db_prepare(x->db, "INSERT INTO fills(backtest_id, mode, portfolio, exchange, symbol, "
-				  "ts, side, qty, price, fee, cash_after, position_after, pnl, reason) "
+	s->id = 0;
+	if ((code = ab_db_exec(x->db,
+			"CREATE TEMP TABLE IF NOT EXISTS bt_fills AS SELECT * FROM fills WHERE 0;"
+			"CREATE TEMP TABLE IF NOT EXISTS bt_equity AS SELECT * FROM equity WHERE 0;"
+			"BEGIN")))
+		return code;
+	if ((code = ab_db_prepare(x->db, "INSERT INTO temp.bt_fills(backtest_id, mode, portfolio, exchange, "
+				  "symbol, ts, side, qty, price, fee, cash_after, position_after, pnl, reason) "
 				  "VALUES (?, 'backtest', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &s->fill)) ||
-	    (code = ab_db_prepare(x->db, "INSERT INTO equity(backtest_id, ts, equity, cash, position, close) "
-				  "VALUES (?, ?, ?, ?, ?, ?)", &s->equity)))
-		goto out;
-out:
-	free(params);
-	return code;
+	    (code = ab_db_prepare(x->db, "INSERT INTO temp.bt_equity(backtest_id, ts, equity, cash, "
+				  "position, close) VALUES (?, ?, ?, ?, ?, ?)", &s->equity)))
+		return code;
+	return 0;
 }
 
 static int
@@ -161,27 +149,54 @@ store_finish(struct order_ctx *x, struct store *s, const struct engine *e, int64
 	     int64_t end, long long candles, const double *v)
 {
 	sqlite3_stmt *st;
+	char *params = ab_runs_mask_args(x->argc, x->argv), sql[512];
 	int rc, code;
 
-	if ((code = ab_db_prepare(x->db, "UPDATE backtests SET exchange = ?, symbol = ?, tf = ?, "
-				  "start = ?, end = ?, candles = ?, trades = ?, final_equity = ?, "
-				  "total_return = ?, cagr = ?, sharpe = ?, sortino = ?, max_drawdown = ?, "
-				  "win_rate = ?, profit_factor = ?, exposure = ?, fees = ? WHERE id = ?", &st)))
-		return code;
-	sqlite3_bind_text(st, 1, e->exchange, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, e->symbol, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, e->tf, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, start);
-	sqlite3_bind_int64(st, 5, end);
-	sqlite3_bind_int64(st, 6, candles);
-	sqlite3_bind_int64(st, 7, e->trades);
+	/* End the temporary tables' transaction, then take the write lock. */
+	if ((code = ab_db_exec(x->db, "COMMIT")) || (code = ab_db_begin(x->db)))
+		goto out;
+	if ((code = ab_db_prepare(x->db, "INSERT INTO backtests(name, run_id, cash, params, created, "
+				  "exchange, symbol, tf, start, end, candles, trades, final_equity, "
+				  "total_return, cagr, sharpe, sortino, max_drawdown, win_rate, "
+				  "profit_factor, exposure, fees) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+				  "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st)))
+		goto out;
+	sqlite3_bind_text(st, 1, x->name ? x->name : "backtest", -1, SQLITE_STATIC);
+	if (x->run.id > 0)
+		sqlite3_bind_int64(st, 2, x->run.id);
+	sqlite3_bind_double(st, 3, x->cfg.cash);
+	sqlite3_bind_text(st, 4, params, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, ab_now_ms());
+	sqlite3_bind_text(st, 6, e->exchange, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, e->symbol, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, e->tf, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, start);
+	sqlite3_bind_int64(st, 10, end);
+	sqlite3_bind_int64(st, 11, candles);
+	sqlite3_bind_int64(st, 12, e->trades);
 	for (int i = 0; i < 10; i++)
 		if (isfinite(v[i]))
-			sqlite3_bind_double(st, 8 + i, v[i]);
-	sqlite3_bind_int64(st, 18, s->id);
+			sqlite3_bind_double(st, 13 + i, v[i]);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : ab_db_fail(x->db, rc, "storing the backtest");
+	if (rc != SQLITE_DONE) {
+		code = ab_db_fail(x->db, rc, "storing the backtest");
+		goto out;
+	}
+	s->id = sqlite3_last_insert_rowid(x->db->h);
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO fills(backtest_id, mode, portfolio, exchange, symbol, ts, side, qty, price, "
+		 "fee, cash_after, position_after, pnl, reason) SELECT %lld, mode, portfolio, exchange, "
+		 "symbol, ts, side, qty, price, fee, cash_after, position_after, pnl, reason "
+		 "FROM temp.bt_fills ORDER BY rowid;"
+		 "INSERT INTO equity(backtest_id, ts, equity, cash, position, close) SELECT %lld, ts, "
+		 "equity, cash, position, close FROM temp.bt_equity ORDER BY rowid;"
+		 "DELETE FROM temp.bt_fills; DELETE FROM temp.bt_equity;",
+		 (long long)s->id, (long long)s->id);
+	code = ab_db_exec(x->db, sql);
+out:
+	free(params);
+	return code;
 }
 
 static void

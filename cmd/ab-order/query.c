@@ -72,10 +72,10 @@ cmd_orders(struct order_ctx *x)
 	const char *args[] = {x->name};
 	return dump(x, "order",
 		    x->open_only
-		    ? "SELECT id, client_id, mode, portfolio, exchange, symbol, side, type, qty, price, status, reason, "
+		    ? "SELECT id, client_id, mode, portfolio, exchange, symbol, side, type AS order_type, qty, price, status, reason, "
 		      "filled, avg_price, exchange_id, signal_ts, created, updated FROM orders "
 		      "WHERE (?1 IS NULL OR portfolio = ?1) AND status IN ('new', 'open', 'partially_filled', 'unknown') ORDER BY id"
-		    : "SELECT id, client_id, mode, portfolio, exchange, symbol, side, type, qty, price, status, reason, "
+		    : "SELECT id, client_id, mode, portfolio, exchange, symbol, side, type AS order_type, qty, price, status, reason, "
 		      "filled, avg_price, exchange_id, signal_ts, created, updated FROM orders "
 		      "WHERE (?1 IS NULL OR portfolio = ?1) ORDER BY id", args, 1);
 }
