@@ -340,13 +340,13 @@ import_csv(struct importer *im, char *buf, size_t len)
 					snprintf(opts + strlen(opts), sizeof opts - strlen(opts), "%s%s",
 						 *opts ? " / " : "", v[c]);
 			const char *t = v[C_TITLE] && !v[C_HANDLE] ? v[C_TITLE] : title;
-			if (!inv_currency_valid(cur, strlen(cur))) {
+			if (!ab_currency_valid(cur, strlen(cur))) {
 				code = ab_err_at(AB_EDATA, im->file, lineno, "currency \"%s\" is not a code like USD", cur);
 			} else if (!t) {
 				code = ab_err_at(AB_EDATA, im->file, lineno, "the product has no title");
 			} else {
 				memcpy(p->currency, cur, 4);
-				int exp = inv_currency_exp(p->currency);
+				int exp = ab_currency_exp(p->currency);
 				if (v[C_SKU])
 					p->sku = ab_strdup(v[C_SKU]);
 				else if (v[C_HANDLE]) {
@@ -375,9 +375,9 @@ import_csv(struct importer *im, char *buf, size_t len)
 					code = ab_err_at(AB_EDATA, im->file, lineno, "the row has no SKU");
 				else if (status_norm(stat, &p->status))
 					code = ab_err_at(AB_EDATA, im->file, lineno, "status \"%s\" is not active, draft or archived", stat);
-				else if (v[C_PRICE] && (inv_money_parse(v[C_PRICE], strlen(v[C_PRICE]), exp, &p->price) || p->price < 0))
+				else if (v[C_PRICE] && (ab_money_parse(v[C_PRICE], strlen(v[C_PRICE]), exp, &p->price) || p->price < 0))
 					code = ab_err_at(AB_EDATA, im->file, lineno, "price \"%s\" is not an amount in %s", v[C_PRICE], p->currency);
-				else if (v[C_COST] && (inv_money_parse(v[C_COST], strlen(v[C_COST]), exp, &p->cost) || p->cost < 0))
+				else if (v[C_COST] && (ab_money_parse(v[C_COST], strlen(v[C_COST]), exp, &p->cost) || p->cost < 0))
 					code = ab_err_at(AB_EDATA, im->file, lineno, "cost \"%s\" is not an amount in %s", v[C_COST], p->currency);
 				else if (v[C_ON_HAND] && inv_int_parse(v[C_ON_HAND], strlen(v[C_ON_HAND]), &p->on_hand))
 					code = ab_err_at(AB_EDATA, im->file, lineno, "quantity \"%s\" is not a whole number", v[C_ON_HAND]);
@@ -482,7 +482,7 @@ shopify_variant(struct importer *im, struct ab_jrec *vr, long lineno)
 	struct item *it = new_item(im, IT_PRODUCT, lineno);
 	struct product *p = &it->p;
 	char *vt = NULL;
-	int present, exp = inv_currency_exp(pp->currency);
+	int present, exp = ab_currency_exp(pp->currency);
 
 	memcpy(p->currency, pp->currency, 4);
 	if (inv_jdup(vr, "sku", &p->sku) || !p->sku || !*p->sku) {
@@ -504,9 +504,9 @@ shopify_variant(struct importer *im, struct ab_jrec *vr, long lineno)
 	p->category = pp->category ? ab_strdup(pp->category) : NULL;
 	p->vendor = pp->vendor ? ab_strdup(pp->vendor) : NULL;
 	p->status = pp->status ? ab_strdup(pp->status) : NULL;
-	if (inv_jmoney(vr, "price", exp, &p->price))
+	if (ab_jmoney(vr, "price", exp, &p->price))
 		return ab_err_at(AB_EDATA, im->file, lineno, "variant \"%s\": \"price\" is not an amount in %s", p->sku, p->currency);
-	if (inv_jmoney(vr, "cost", exp, &p->cost))
+	if (ab_jmoney(vr, "cost", exp, &p->cost))
 		return ab_err_at(AB_EDATA, im->file, lineno, "variant \"%s\": \"cost\" is not an amount in %s", p->sku, p->currency);
 	if (inv_jint(vr, "inventory_quantity", &p->on_hand, &present))
 		return ab_err_at(AB_EDATA, im->file, lineno, "variant \"%s\": \"inventory_quantity\" is not a whole number", p->sku);
@@ -592,7 +592,7 @@ order_line(struct importer *im, struct ab_jrec *lr, long lineno)
 	struct order *o = cur_order;
 	char *sku = NULL;
 	int64_t qty, price, total;
-	int present, exp = inv_currency_exp(o->currency);
+	int present, exp = ab_currency_exp(o->currency);
 
 	if (inv_jdup(lr, "sku", &sku))
 		return ab_err_at(AB_EDATA, im->file, lineno, "order \"%s\": line \"sku\" is not a string", o->id);
@@ -607,9 +607,9 @@ order_line(struct importer *im, struct ab_jrec *lr, long lineno)
 	if (inv_jint(lr, "quantity", &qty, &present) || !present || qty <= 0)
 		return ab_err_at(AB_EDATA, im->file, lineno, "order \"%s\": \"%s\": \"quantity\" is not a positive whole number", o->id, sku);
 	l->qty = qty;
-	if (inv_jmoney(lr, "price", exp, &price) || price == INV_NONE) {
+	if (ab_jmoney(lr, "price", exp, &price) || price == INV_NONE) {
 		/* WooCommerce's price is total / quantity as a float: use the total. */
-		if (inv_jmoney(lr, "total", exp, &total) || total == INV_NONE)
+		if (ab_jmoney(lr, "total", exp, &total) || total == INV_NONE)
 			return ab_err_at(AB_EDATA, im->file, lineno, "order \"%s\": \"%s\": \"price\" is not an amount in %s", o->id, sku, o->currency);
 		price = (total + qty / 2) / qty;
 	}
@@ -639,7 +639,7 @@ shop_order_common(struct importer *im, struct ab_jrec *rec, long lineno, int woo
 		return ab_err_at(AB_EDATA, im->file, lineno, "order \"%s\": \"%s\" is missing or not a time",
 				 o->id, woo ? "date_created_gmt" : "created_at");
 	f = ab_jrec_get(rec, "currency");
-	if (ab_jrec_str(rec, f, &s, &n) || !inv_currency_valid(s, n))
+	if (ab_jrec_str(rec, f, &s, &n) || !ab_currency_valid(s, n))
 		return ab_err_at(AB_EDATA, im->file, lineno, "order \"%s\": \"currency\" is missing or not a code like USD", o->id);
 	memcpy(o->currency, s, 3);
 	o->status = woo ? woo_status(rec) : shopify_status(rec, &o->restock);
@@ -702,7 +702,7 @@ woo_product(struct importer *im, struct ab_jrec *rec, long lineno)
 	it = new_item(im, IT_PRODUCT, lineno);
 	p = &it->p;
 	memcpy(p->currency, im->v->currency, 4);
-	int exp = inv_currency_exp(p->currency);
+	int exp = ab_currency_exp(p->currency);
 	if (inv_jdup(rec, "sku", &p->sku) || !p->sku || !*p->sku)
 		return ab_err_at(AB_EDATA, im->file, lineno, "product has no \"sku\"");
 	if (inv_jdup(rec, "name", &p->title))
@@ -716,8 +716,8 @@ woo_product(struct importer *im, struct ab_jrec *rec, long lineno)
 	free(st);
 	if (code)
 		return code;
-	if (inv_jmoney(rec, "regular_price", exp, &p->price) ||
-	    (p->price == INV_NONE && inv_jmoney(rec, "price", exp, &p->price)))
+	if (ab_jmoney(rec, "regular_price", exp, &p->price) ||
+	    (p->price == INV_NONE && ab_jmoney(rec, "price", exp, &p->price)))
 		return ab_err_at(AB_EDATA, im->file, lineno, "\"%s\": \"regular_price\" is not an amount in %s", p->sku, p->currency);
 	if ((f = ab_jrec_get(rec, "categories")) && f->type == AB_JARRAY) {
 		struct ab_jrec c;
@@ -753,13 +753,13 @@ jsonl_product(struct importer *im, struct ab_jrec *rec, long lineno)
 	int present, code = 0;
 
 	if (f && f->type != AB_JNULL) {
-		if (ab_jrec_str(rec, f, &s, &n) || !inv_currency_valid(s, n))
+		if (ab_jrec_str(rec, f, &s, &n) || !ab_currency_valid(s, n))
 			return ab_err_at(AB_EDATA, im->file, lineno, "\"currency\" is not a code like USD");
 		memcpy(p->currency, s, 3);
 	} else {
 		memcpy(p->currency, im->v->currency, 4);
 	}
-	int exp = inv_currency_exp(p->currency);
+	int exp = ab_currency_exp(p->currency);
 	if (inv_jdup(rec, "sku", &p->sku) || !p->sku || !*p->sku)
 		return ab_err_at(AB_EDATA, im->file, lineno, "\"sku\" is missing or not a string");
 	if (inv_jdup(rec, "title", &p->title) || !p->title || !*p->title)
@@ -772,9 +772,9 @@ jsonl_product(struct importer *im, struct ab_jrec *rec, long lineno)
 	free(st);
 	if (code)
 		return code;
-	if (inv_jmoney(rec, "price", exp, &p->price) || (p->price != INV_NONE && p->price < 0))
+	if (ab_jmoney(rec, "price", exp, &p->price) || (p->price != INV_NONE && p->price < 0))
 		return ab_err_at(AB_EDATA, im->file, lineno, "\"%s\": \"price\" is not an amount in %.3s", p->sku, p->currency);
-	if (inv_jmoney(rec, "cost", exp, &p->cost) || (p->cost != INV_NONE && p->cost < 0))
+	if (ab_jmoney(rec, "cost", exp, &p->cost) || (p->cost != INV_NONE && p->cost < 0))
 		return ab_err_at(AB_EDATA, im->file, lineno, "\"%s\": \"cost\" is not an amount in %.3s", p->sku, p->currency);
 	if (inv_jint(rec, "on_hand", &p->on_hand, &present))
 		return ab_err_at(AB_EDATA, im->file, lineno, "\"%s\": \"on_hand\" is not a whole number", p->sku);
@@ -937,7 +937,7 @@ apply_item(struct importer *im, struct item *it)
 		if (code)
 			return code;
 		int64_t cost = p.cost;
-		if (it->cost_text && inv_money_parse(it->cost_text, strlen(it->cost_text), inv_currency_exp(p.currency), &cost))
+		if (it->cost_text && ab_money_parse(it->cost_text, strlen(it->cost_text), ab_currency_exp(p.currency), &cost))
 			code = ab_err_at(AB_EDATA, it->file, it->lineno, "\"cost\" \"%s\" is not an amount in %s", it->cost_text, p.currency);
 		if (!code && !(code = inv_location_ensure(v, loc, ts)))
 			code = inv_move(v, ts, it->sku, loc, "receipt", it->qty, cost, INV_NONE, NULL, NULL);
@@ -950,7 +950,7 @@ apply_item(struct importer *im, struct item *it)
 			ab_out_kstr(&v->hold, "location", loc);
 			ab_out_kstr(&v->hold, "kind", "receipt");
 			ab_out_kint(&v->hold, "qty", it->qty);
-			inv_out_money(&v->hold, "unit_cost", cost, inv_currency_exp(p.currency));
+			ab_out_kmoney(&v->hold, "unit_cost", cost, ab_currency_exp(p.currency));
 			ab_out_kstr(&v->hold, "currency", p.currency);
 			ab_out_end(&v->hold);
 		}

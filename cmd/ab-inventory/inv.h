@@ -15,9 +15,10 @@
 
 #include "db.h"
 #include "jsonl.h"
+#include "money.h"
 #include "runs.h"
 
-#define INV_NONE INT64_MIN
+#define INV_NONE AB_MONEY_NONE
 #define INV_DAY_MS 86400000LL
 #define INV_DEFAULT_LOCATION "main"
 
@@ -69,22 +70,10 @@ int inv_hold_begin(struct inv *v);
 int inv_hold_release(struct inv *v, int ok);
 sqlite3_stmt *inv_stmt(struct inv *v, int which);
 
-/* money.c */
-/* Decimal digits of a currency's minor unit (ISO 4217: JPY 0, KWD 3, most 2). */
-int inv_currency_exp(const char *cur);
-/* True for three capital letters. */
-int inv_currency_valid(const char *s, size_t n);
-/* Decimal text ("19.99", "-3", "1,234.50" not allowed) to minor units, exactly:
- * 0, or -1 for bad text, more significant decimals than exp, or overflow. */
-int inv_money_parse(const char *s, size_t n, int exp, int64_t *out);
+/* money.c (amounts themselves: lib/money.h) */
 /* Whole numbers ("3", "3.0", "3e0" not allowed): 0 or -1. */
 int inv_int_parse(const char *s, size_t n, int64_t *out);
-/* Minor units to the shortest decimal text ("19.9", "20", "-0.05"); returns length. */
-size_t inv_money_format(int64_t v, int exp, char *buf);
-void inv_out_money(struct ab_out *o, const char *key, int64_t v, int exp);
-/* Field helpers on parsed records. inv_jmoney takes a string or a number;
- * absent or null give INV_NONE. Both return 0 or -1 (bad value). */
-int inv_jmoney(struct ab_jrec *rec, const char *key, int exp, int64_t *out);
+/* Field helpers on parsed records: absent or null give INV_NONE; 0 or -1. */
 int inv_jint(struct ab_jrec *rec, const char *key, int64_t *out, int *present);
 /* A string field as a fresh copy, or NULL when absent/null; numbers are
  * copied as their text (ids). -1 for other types. */

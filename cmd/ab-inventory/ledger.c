@@ -181,7 +181,7 @@ inv_product_put(struct inv *v, const struct product *p, int64_t ts)
 void
 inv_product_out(struct inv *v, struct ab_out *o, const struct product *p)
 {
-	int exp = inv_currency_exp(p->currency);
+	int exp = ab_currency_exp(p->currency);
 
 	ab_out_begin(o);
 	ab_out_kstr(o, "type", "product");
@@ -191,8 +191,8 @@ inv_product_out(struct inv *v, struct ab_out *o, const struct product *p)
 		ab_out_kstr(o, "category", p->category);
 	if (p->vendor)
 		ab_out_kstr(o, "vendor", p->vendor);
-	inv_out_money(o, "cost", p->cost, exp);
-	inv_out_money(o, "price", p->price, exp);
+	ab_out_kmoney(o, "cost", p->cost, exp);
+	ab_out_kmoney(o, "price", p->price, exp);
 	ab_out_kstr(o, "currency", p->currency);
 	ab_out_kstr(o, "status", p->status ? p->status : "active");
 	if (p->backorder >= 0)
@@ -226,7 +226,7 @@ move_out(struct inv *v, int64_t ts, const char *sku, const char *loc, const char
 	ab_out_kstr(&v->hold, "kind", kind);
 	ab_out_kint(&v->hold, "qty", qty);
 	if (unit_cost != INV_NONE) {
-		inv_out_money(&v->hold, "unit_cost", unit_cost, inv_currency_exp(currency));
+		ab_out_kmoney(&v->hold, "unit_cost", unit_cost, ab_currency_exp(currency));
 		ab_out_kstr(&v->hold, "currency", currency);
 	}
 	if (reason)
@@ -278,7 +278,7 @@ inv_receive(struct inv *v)
 
 	if (!code) {
 		cost = p.cost;
-		if (v->cost && inv_money_parse(v->cost, strlen(v->cost), inv_currency_exp(p.currency), &cost))
+		if (v->cost && ab_money_parse(v->cost, strlen(v->cost), ab_currency_exp(p.currency), &cost))
 			code = ab_err(AB_EUSAGE, "--cost: \"%s\" is not an amount in %s", v->cost, p.currency);
 	}
 	if (!code && !(code = inv_location_ensure(v, loc, ts)) &&

@@ -219,7 +219,7 @@ main(int argc, char **argv)
 		code = ab_cli_usage_error(&cli, "no command given (try --help)");
 		goto done;
 	}
-	if (v.currency && !inv_currency_valid(v.currency, strlen(v.currency))) {
+	if (v.currency && !ab_currency_valid(v.currency, strlen(v.currency))) {
 		code = ab_cli_usage_error(&cli, "--currency: \"%s\" is not an ISO 4217 code like USD", v.currency);
 		goto done;
 	}

@@ -79,10 +79,10 @@ inv_order_from_jrec(struct ab_jrec *rec, struct order *o, char *msg, size_t n)
 	if (inv_jdup(rec, "location", &o->location) || (o->location && !*o->location))
 		BAD("\"location\" is not a location name");
 	f = ab_jrec_get(rec, "currency");
-	if (ab_jrec_str(rec, f, &s, &sn) || !inv_currency_valid(s, sn))
+	if (ab_jrec_str(rec, f, &s, &sn) || !ab_currency_valid(s, sn))
 		BAD("\"currency\" is missing or not a code like USD");
 	memcpy(o->currency, s, 3);
-	int exp = inv_currency_exp(o->currency);
+	int exp = ab_currency_exp(o->currency);
 	if ((f = ab_jrec_get(rec, "status")) && f->type != AB_JNULL) {
 		if (ab_jrec_str(rec, f, &s, &sn) || sn > 20)
 			BAD("\"status\" is not a string");
@@ -106,7 +106,7 @@ inv_order_from_jrec(struct ab_jrec *rec, struct order *o, char *msg, size_t n)
 			BAD("line %d: \"sku\" is missing or not a string", o->nlines);
 		if (inv_jint(&lr, "qty", &l->qty, &present) || !present || l->qty <= 0)
 			BAD("line %d: \"qty\" is not a positive whole number", o->nlines);
-		if (inv_jmoney(&lr, "price", exp, &l->price) || (l->price != INV_NONE && l->price < 0))
+		if (ab_jmoney(&lr, "price", exp, &l->price) || (l->price != INV_NONE && l->price < 0))
 			BAD("line %d: \"price\" is not an amount in %s", o->nlines, o->currency);
 	}
 	if (r < 0)
@@ -386,7 +386,7 @@ inv_order_apply(struct inv *v, struct order *o)
 void
 inv_order_out(struct inv *v, struct ab_out *out, const struct order *o)
 {
-	int exp = inv_currency_exp(o->currency);
+	int exp = ab_currency_exp(o->currency);
 	char buf[40];
 	int64_t total = 0;
 
@@ -408,12 +408,12 @@ inv_order_out(struct inv *v, struct ab_out *out, const struct order *o)
 		ab_out_raw(out, ",\"qty\":", 7);
 		ab_out_int(out, l->qty);
 		ab_out_raw(out, ",\"price\":", 9);
-		ab_out_raw(out, buf, inv_money_format(l->price, exp, buf));
+		ab_out_raw(out, buf, ab_money_format(l->price, exp, buf));
 		ab_out_raw(out, "}", 1);
 		total += l->qty * l->price;
 	}
 	ab_out_raw(out, "]", 1);
-	inv_out_money(out, "total", total, exp);
+	ab_out_kmoney(out, "total", total, exp);
 	if (o->result)
 		ab_out_kstr(out, "result", o->result);
 	if (o->reason)

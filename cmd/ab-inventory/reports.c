@@ -207,7 +207,7 @@ inv_unsold(struct inv *v)
 			continue; /* not on hand for the whole N days */
 		char cur[4];
 		snprintf(cur, sizeof cur, "%s", (const char *)sqlite3_column_text(st, 6));
-		int exp = inv_currency_exp(cur);
+		int exp = ab_currency_exp(cur);
 		int64_t cost = col_money(st, 4), price = col_money(st, 5);
 		struct ab_out *o = &v->out;
 		ab_out_begin(o);
@@ -219,11 +219,11 @@ inv_unsold(struct inv *v)
 		ab_out_kint(o, "on_hand", on_hand);
 		ab_out_kint(o, "reserved", reserved);
 		ab_out_kint(o, "available", on_hand - reserved);
-		inv_out_money(o, "cost", cost, exp);
-		inv_out_money(o, "price", price, exp);
+		ab_out_kmoney(o, "cost", cost, exp);
+		ab_out_kmoney(o, "price", price, exp);
 		ab_out_kstr(o, "currency", cur);
-		inv_out_money(o, "value", f->cost_unknown && cost == INV_NONE ? INV_NONE : f->value, exp);
-		inv_out_money(o, "retail_value", price == INV_NONE ? INV_NONE : price * on_hand, exp);
+		ab_out_kmoney(o, "value", f->cost_unknown && cost == INV_NONE ? INV_NONE : f->value, exp);
+		ab_out_kmoney(o, "retail_value", price == INV_NONE ? INV_NONE : price * on_hand, exp);
 		out_time_or_null(o, "last_sold", last);
 		if (last == INV_NONE)
 			ab_out_knull(o, "days_since_sale");
@@ -279,7 +279,7 @@ inv_low_stock(struct inv *v)
 			continue;
 		char cur[4];
 		snprintf(cur, sizeof cur, "%s", (const char *)sqlite3_column_text(st, 3));
-		int exp = inv_currency_exp(cur);
+		int exp = ab_currency_exp(cur);
 		int64_t cost = col_money(st, 2);
 		struct ab_out *o = &v->out;
 		ab_out_begin(o);
@@ -300,8 +300,8 @@ inv_low_stock(struct inv *v)
 			ab_out_knull(o, "days_of_supply");
 		ab_out_kint(o, "cover", cover);
 		ab_out_kint(o, "reorder_qty", qty);
-		inv_out_money(o, "cost", cost, exp);
-		inv_out_money(o, "reorder_value", cost == INV_NONE ? INV_NONE : cost * qty, exp);
+		ab_out_kmoney(o, "cost", cost, exp);
+		ab_out_kmoney(o, "reorder_value", cost == INV_NONE ? INV_NONE : cost * qty, exp);
 		ab_out_kstr(o, "currency", cur);
 		ab_out_end(o);
 	}
@@ -452,7 +452,7 @@ inv_report(struct inv *v)
 		const char *k = (const char *)sqlite3_column_text(st, 0);
 		char cur[4];
 		snprintf(cur, sizeof cur, "%s", (const char *)sqlite3_column_text(st, 1));
-		int exp = inv_currency_exp(cur);
+		int exp = ab_currency_exp(cur);
 		int64_t orders = sqlite3_column_int64(st, 2), units = sqlite3_column_int64(st, 3);
 		int64_t revenue = sqlite3_column_int64(st, 4), cost = sqlite3_column_int64(st, 5);
 		int64_t uncosted = sqlite3_column_int64(st, 6);
@@ -484,15 +484,15 @@ inv_report(struct inv *v)
 		ab_out_kstr(o, "currency", cur);
 		ab_out_kint(o, "orders", orders);
 		ab_out_kint(o, "units", units);
-		inv_out_money(o, "revenue", revenue, exp);
-		inv_out_money(o, "cost", cost, exp);
-		inv_out_money(o, "gross_margin", revenue - cost, exp);
+		ab_out_kmoney(o, "revenue", revenue, exp);
+		ab_out_kmoney(o, "cost", cost, exp);
+		ab_out_kmoney(o, "gross_margin", revenue - cost, exp);
 		if (revenue > 0)
 			ab_out_knum(o, "margin", round((double)(revenue - cost) / (double)revenue * 1e4) / 1e4);
 		else
 			ab_out_knull(o, "margin");
 		/* Average order value: the revenue of this group per order holding it. */
-		inv_out_money(o, "aov", orders ? (revenue + orders / 2) / orders : 0, exp);
+		ab_out_kmoney(o, "aov", orders ? (revenue + orders / 2) / orders : 0, exp);
 		if (uncosted)
 			ab_out_kint(o, "units_without_cost", uncosted);
 		const struct kv *s = kv_find(so, nso, k);
@@ -533,7 +533,7 @@ abc_flush(struct inv *v, struct abc_row *r, size_t n)
 	for (size_t i = 0; i < n; i++)
 		total += r[i].revenue;
 	for (size_t i = 0; i < n; i++) {
-		int exp = inv_currency_exp(r[i].currency);
+		int exp = ab_currency_exp(r[i].currency);
 		struct ab_out *o = &v->out;
 		cum += r[i].revenue;
 		/* cumulative share <= 80 % is A, <= 95 % B, the rest (and no sales) C;
@@ -551,7 +551,7 @@ abc_flush(struct inv *v, struct abc_row *r, size_t n)
 			ab_out_knull(o, "category");
 		ab_out_kint(o, "rank", (long long)i + 1);
 		ab_out_kstr(o, "class", cls);
-		inv_out_money(o, "revenue", r[i].revenue, exp);
+		ab_out_kmoney(o, "revenue", r[i].revenue, exp);
 		ab_out_kint(o, "units", r[i].units);
 		ab_out_kstr(o, "currency", r[i].currency);
 		ab_out_knum(o, "share", total > 0 ? round((double)r[i].revenue / (double)total * 1e6) / 1e6 : 0);
@@ -637,7 +637,7 @@ inv_aging(struct inv *v)
 			continue;
 		char cur[4];
 		snprintf(cur, sizeof cur, "%s", (const char *)sqlite3_column_text(st, 4));
-		int exp = inv_currency_exp(cur);
+		int exp = ab_currency_exp(cur);
 		struct ab_out *o = &v->out;
 		ab_out_begin(o);
 		ab_out_kstr(o, "type", "aging");
@@ -649,8 +649,8 @@ inv_aging(struct inv *v)
 			ab_out_kint(o, bucket_names[b], f->bucket[b]);
 		ab_out_kint(o, "age_days", (v->now - f->oldest) / INV_DAY_MS);
 		ab_out_knum(o, "avg_age_days", round(f->avg_age_days * 10) / 10);
-		inv_out_money(o, "cost", col_money(st, 3), exp);
-		inv_out_money(o, "value", f->value, exp);
+		ab_out_kmoney(o, "cost", col_money(st, 3), exp);
+		ab_out_kmoney(o, "value", f->value, exp);
 		ab_out_kstr(o, "currency", cur);
 		ab_out_end(o);
 	}

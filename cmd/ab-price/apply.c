@@ -15,8 +15,8 @@ out_price(struct ab_out *o, const char *sku, const char *cur, int exp, int64_t o
 	ab_out_kstr(o, "type", "price");
 	ab_out_kstr(o, "sku", sku);
 	ab_out_kstr(o, "currency", cur);
-	pr_out_money(o, "old", old, exp);
-	pr_out_money(o, "new", new, exp);
+	ab_out_kmoney(o, "old", old, exp);
+	ab_out_kmoney(o, "new", new, exp);
 	ab_out_ktime(o, "ts", ts);
 	ab_out_kstr(o, "source", source);
 	ab_out_kstr(o, "reason", reason);
@@ -44,9 +44,9 @@ apply_one(struct price *v, struct ab_jrec *rec, const char *file, long lineno, c
 		return ab_err_at(AB_EDATA, file, lineno, "\"%s\" is not in products", sku);
 	if (pr_jstr(rec, "currency", cur, sizeof cur) < 0 || (*cur && strcmp(cur, p.currency)))
 		return ab_err_at(AB_EDATA, file, lineno, "\"%s\" is priced in %s, not \"%s\"", sku, p.currency, cur);
-	int exp = pr_currency_exp(p.currency);
-	if (pr_jmoney(rec, "recommended", exp, &recd) || pr_jmoney(rec, "current", exp, &current) ||
-	    pr_jmoney(rec, "floor", exp, &fl))
+	int exp = ab_currency_exp(p.currency);
+	if (ab_jmoney(rec, "recommended", exp, &recd) || ab_jmoney(rec, "current", exp, &current) ||
+	    ab_jmoney(rec, "floor", exp, &fl))
 		return ab_err_at(AB_EDATA, file, lineno, "recommended, current or floor is not an amount in %s", p.currency);
 	if (recd == PR_NONE || recd == current)
 		return 0; /* the recommendation is to leave the price alone */
@@ -54,11 +54,11 @@ apply_one(struct price *v, struct ab_jrec *rec, const char *file, long lineno, c
 		return ab_err_at(AB_EDATA, file, lineno, "\"recommended\" must be more than 0");
 	if (fl != PR_NONE && recd < fl)
 		return ab_err_at(AB_EDATA, file, lineno, "%s: %s is below the floor %s", sku,
-				 (pr_money_format(recd, exp, mb[0]), mb[0]), (pr_money_format(fl, exp, mb[1]), mb[1]));
+				 (ab_money_format(recd, exp, mb[0]), mb[0]), (ab_money_format(fl, exp, mb[1]), mb[1]));
 	if (ab_jrec_get(rec, "current") && current != p.price)
 		return ab_err_at(AB_EDATA, file, lineno, "%s: the price changed since the recommendation (%s now, %s then)", sku,
-				 p.price == PR_NONE ? "none" : (pr_money_format(p.price, exp, mb[0]), mb[0]),
-				 current == PR_NONE ? "none" : (pr_money_format(current, exp, mb[1]), mb[1]));
+				 p.price == PR_NONE ? "none" : (ab_money_format(p.price, exp, mb[0]), mb[0]),
+				 current == PR_NONE ? "none" : (ab_money_format(current, exp, mb[1]), mb[1]));
 	if (pr_jstr(rec, "source", source, sizeof source) < 0 || pr_jstr(rec, "reason", reason, sizeof reason) < 0)
 		return ab_err_at(AB_EDATA, file, lineno, "\"source\" or \"reason\" is not a string");
 	if (!*reason)
@@ -97,8 +97,8 @@ apply_one(struct price *v, struct ab_jrec *rec, const char *file, long lineno, c
 	ab_out_init(&j, -1, "memory");
 	ab_out_begin(&j);
 	ab_out_kstr(&j, "currency", p.currency);
-	pr_out_money(&j, "old", p.price, exp);
-	pr_out_money(&j, "new", recd, exp);
+	ab_out_kmoney(&j, "old", p.price, exp);
+	ab_out_kmoney(&j, "new", recd, exp);
 	ab_out_kstr(&j, "source", source);
 	ab_out_kstr(&j, "reason", reason);
 	ab_out_end(&j);
@@ -168,7 +168,7 @@ pr_history(struct price *v)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char cur[4];
 		snprintf(cur, sizeof cur, "%s", (const char *)sqlite3_column_text(st, 1));
-		int exp = pr_currency_exp(cur);
+		int exp = ab_currency_exp(cur);
 		out_price(&v->out, (const char *)sqlite3_column_text(st, 0), cur, exp,
 			  sqlite3_column_type(st, 2) == SQLITE_NULL ? PR_NONE : sqlite3_column_int64(st, 2),
 			  sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4),

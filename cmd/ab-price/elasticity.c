@@ -141,7 +141,7 @@ wrow_cmp(const void *a, const void *b)
 static void
 flush_weeks(struct data *d, uint32_t k, struct wrow *w, size_t n, struct price *v)
 {
-	int exp = pr_currency_exp(d->s[k].cur);
+	int exp = ab_currency_exp(d->s[k].cur);
 
 	qsort(w, n, sizeof *w, wrow_cmp);
 	for (size_t i = 0; i < n;) {
@@ -259,7 +259,7 @@ load_records(struct price *v, struct data *d)
 			code = ab_err_at(AB_EDATA, in.name, in.lineno, "\"units\" is not a number >= 0");
 			break;
 		}
-		if ((hc = pr_jstr(&rec, "currency", cur, sizeof cur)) < 0 || !pr_currency_valid(cur, strlen(cur))) {
+		if ((hc = pr_jstr(&rec, "currency", cur, sizeof cur)) < 0 || !ab_currency_valid(cur, strlen(cur))) {
 			code = ab_err_at(AB_EDATA, in.name, in.lineno, "\"currency\" is not an ISO 4217 code");
 			break;
 		}
@@ -716,7 +716,7 @@ pr_elasticity(struct price *v)
 				}
 			}
 			if (!v->quiet) {
-				int exp = pr_currency_exp(s->cur);
+				int exp = ab_currency_exp(s->cur);
 				ab_out_begin(o);
 				ab_out_kstr(o, "type", "elasticity");
 				ab_out_kstr(o, "sku", s->name);
@@ -733,7 +733,7 @@ pr_elasticity(struct price *v)
 					ab_out_knum(o, "sigma", f->sigma);
 				}
 				if (s->n)
-					pr_out_money(o, "price", pr_round_minor(s->last_price, exp, PR_NEAREST), exp);
+					ab_out_kmoney(o, "price", pr_round_minor(s->last_price, exp, PR_NEAREST), exp);
 				ab_out_kstr(o, "currency", s->cur);
 				if (s->zero)
 					ab_out_kint(o, "zero_weeks", (long long)s->zero);

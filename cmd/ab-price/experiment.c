@@ -53,7 +53,7 @@ parse_prices(const char *s, int exp, struct arm *arms, int *n)
 		const char *c = strchr(s, ',');
 		size_t len = c ? (size_t)(c - s) : strlen(s);
 		int64_t p;
-		if (*n == MAX_ARMS || pr_money_parse(s, len, exp, &p) || p <= 0)
+		if (*n == MAX_ARMS || ab_money_parse(s, len, exp, &p) || p <= 0)
 			return ab_err(AB_EUSAGE, "--prices: \"%.*s\" is not a price (at most %d, each > 0)", (int)len, s, MAX_ARMS);
 		for (int i = 0; i < *n; i++)
 			if (arms[i].price == p)
@@ -146,7 +146,7 @@ out_arms(struct ab_out *o, const struct arm *a, int n, int exp, int samples)
 		if (k)
 			ab_out_raw(o, ",", 1);
 		ab_out_raw(o, "{\"price\":", 9);
-		ab_out_raw(o, mb, pr_money_format(a[k].price, exp, mb));
+		ab_out_raw(o, mb, ab_money_format(a[k].price, exp, mb));
 		ab_out_raw(o, ",\"mean\":", 8);
 		ab_out_num(o, a[k].shape / a[k].rate);
 		ab_out_raw(o, ",\"sd\":", 6);
@@ -217,7 +217,7 @@ simulate(struct price *v)
 	ab_out_kstr(o, "type", "experiment_sim");
 	ab_out_kint(o, "periods", v->periods);
 	ab_out_key(o, "best");
-	ab_out_raw(o, mb, pr_money_format(a[best].price, 2, mb));
+	ab_out_raw(o, mb, ab_money_format(a[best].price, 2, mb));
 	ab_out_knum(o, "best_share_late", late ? (double)late_best / (double)late : 0);
 	ab_out_knum(o, "revenue", round(revenue * 100) / 100);
 	ab_out_knum(o, "oracle_revenue", round(bv * (double)v->periods * 100) / 100);
@@ -391,7 +391,7 @@ start(struct price *v)
 		return code;
 	if (!p.found)
 		return ab_err(AB_EDATA, "\"%s\" is not in products", sku);
-	int exp = pr_currency_exp(p.currency);
+	int exp = ab_currency_exp(p.currency);
 	if ((code = parse_prices(v->prices, exp, a, &n)))
 		return code;
 	int profit = strcmp(v->objective, "profit") == 0;
@@ -464,7 +464,7 @@ start(struct price *v)
 	ab_out_kstr(o, "status", "running");
 	ab_out_kstr(o, "objective", v->objective);
 	ab_out_kstr(o, "currency", p.currency);
-	pr_out_money(o, "cost", p.cost, exp);
+	ab_out_kmoney(o, "cost", p.cost, exp);
 	if (stock != PR_NONE) {
 		ab_out_kint(o, "stock", stock);
 		ab_out_ktime(o, "until", v->until);
@@ -500,7 +500,7 @@ next(struct price *v)
 	for (int i = 0; i < n && !code; i++) {
 		struct exp_row *x = &xs[i];
 		struct product p;
-		int exp = pr_currency_exp(x->cur);
+		int exp = ab_currency_exp(x->cur);
 		if ((code = credit(v, x)) || (code = pr_product_get(v, x->sku, &p)))
 			break;
 		double cap = 0;
@@ -529,8 +529,8 @@ next(struct price *v)
 		ab_out_kstr(o, "type", "price_rec");
 		ab_out_kstr(o, "sku", x->sku);
 		ab_out_kstr(o, "currency", x->cur);
-		pr_out_money(o, "current", p.found ? p.price : PR_NONE, exp);
-		pr_out_money(o, "recommended", x->a[k].price, exp);
+		ab_out_kmoney(o, "current", p.found ? p.price : PR_NONE, exp);
+		ab_out_kmoney(o, "recommended", x->a[k].price, exp);
 		ab_out_kint(o, "experiment", x->id);
 		ab_out_kint(o, "arm", k);
 		if (left != PR_NONE) {
@@ -577,7 +577,7 @@ stop_or_list(struct price *v, int stop)
 	}
 	for (int i = 0; i < n && !code; i++) {
 		struct exp_row *x = &xs[i];
-		int exp = pr_currency_exp(x->cur);
+		int exp = ab_currency_exp(x->cur);
 		if (stop && ((code = credit(v, x)) ||
 			     (code = exec_bind(v, "UPDATE experiments SET status = 'stopped', stopped = ?2 WHERE id = ?1 AND ?3 = ?3",
 					       x->id, v->now, 0))))
@@ -601,8 +601,8 @@ stop_or_list(struct price *v, int stop)
 		ab_out_kstr(o, "objective", x->profit ? "profit" : "revenue");
 		ab_out_kstr(o, "currency", x->cur);
 		if (x->has_arm)
-			pr_out_money(o, "in_force", x->a[x->arm].price, exp);
-		pr_out_money(o, "best", x->a[best].price, exp);
+			ab_out_kmoney(o, "in_force", x->a[x->arm].price, exp);
+		ab_out_kmoney(o, "best", x->a[best].price, exp);
 		out_arms(o, x->a, x->n, exp, 0);
 		ab_out_ktime(o, "started", x->started);
 		if (stop)

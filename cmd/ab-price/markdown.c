@@ -218,11 +218,11 @@ markdown_one(struct price *v, struct ab_jrec *rec, const char *file, long lineno
 		return ab_err_at(AB_EDATA, file, lineno, "\"sku\" is missing");
 	if ((code = pr_product_get(v, sku, &p)))
 		return code;
-	if (pr_jstr(rec, "currency", cur, sizeof cur) < 0 || !pr_currency_valid(cur, strlen(cur)))
+	if (pr_jstr(rec, "currency", cur, sizeof cur) < 0 || !ab_currency_valid(cur, strlen(cur)))
 		return ab_err_at(AB_EDATA, file, lineno, "\"currency\" is not an ISO 4217 code");
 	if (p.found)
 		memcpy(cur, p.currency, sizeof p.currency);
-	int exp = pr_currency_exp(cur);
+	int exp = ab_currency_exp(cur);
 	double n;
 	if ((have = pr_jnum(rec, "available", &n)) == 0)
 		have = pr_jnum(rec, "on_hand", &n);
@@ -240,8 +240,8 @@ markdown_one(struct price *v, struct ab_jrec *rec, const char *file, long lineno
 		return ab_err_at(AB_EDATA, file, lineno, "\"age_days\" is not a number >= 0");
 	if (pr_jnum(rec, "rate", &rate) < 0)
 		return ab_err_at(AB_EDATA, file, lineno, "\"rate\" is not a number");
-	if (pr_jmoney(rec, "price", exp, &current) || pr_jmoney(rec, "cost", exp, &cost) ||
-	    pr_jmoney(rec, "floor", exp, &fl))
+	if (ab_jmoney(rec, "price", exp, &current) || ab_jmoney(rec, "cost", exp, &cost) ||
+	    ab_jmoney(rec, "floor", exp, &fl))
 		return ab_err_at(AB_EDATA, file, lineno, "price, cost or floor is not an amount in %s", cur);
 	if (p.found && p.price != PR_NONE)
 		current = p.price;
@@ -310,12 +310,12 @@ markdown_one(struct price *v, struct ab_jrec *rec, const char *file, long lineno
 	ab_out_kstr(o, "type", "price_rec");
 	ab_out_kstr(o, "sku", sku);
 	ab_out_kstr(o, "currency", cur);
-	pr_out_money(o, "current", current, exp);
-	pr_out_money(o, "recommended", rec_price, exp);
+	ab_out_kmoney(o, "current", current, exp);
+	ab_out_kmoney(o, "recommended", rec_price, exp);
 	if (current != PR_NONE && current > 0 && rec_price != PR_NONE)
 		ab_out_knum(o, "change", round((double)(rec_price - current) / (double)current * 1e4) / 1e4);
-	pr_out_money(o, "floor", fl, exp);
-	pr_out_money(o, "cost", cost, exp);
+	ab_out_kmoney(o, "floor", fl, exp);
+	ab_out_kmoney(o, "cost", cost, exp);
 	ab_out_kint(o, "available", x0i);
 	ab_out_ktime(o, "clear_by", v->clear_by);
 	ab_out_knum(o, "days", round(days * 1e4) / 1e4);
@@ -346,7 +346,7 @@ markdown_one(struct price *v, struct ab_jrec *rec, const char *file, long lineno
 			ab_out_raw(o, "{\"from\":\"", 9);
 			ab_out_raw(o, tb, tl);
 			ab_out_raw(o, "\",\"price\":", 10);
-			ab_out_raw(o, mb, pr_money_format(pl.price[t], exp, mb));
+			ab_out_raw(o, mb, ab_money_format(pl.price[t], exp, mb));
 			ab_out_raw(o, ",\"expected_units\":", 18);
 			ab_out_num(o, round(pl.units[t] * 1e4) / 1e4);
 			ab_out_raw(o, "}", 1);
@@ -354,8 +354,8 @@ markdown_one(struct price *v, struct ab_jrec *rec, const char *file, long lineno
 		ab_out_raw(o, "]", 1);
 		ab_out_knum(o, "expected_units", round(pl.sold * 1e4) / 1e4);
 		ab_out_knum(o, "expected_leftover", round(pl.leftover * 1e4) / 1e4);
-		pr_out_money(o, "expected_revenue", pr_round_minor(pl.revenue, exp, PR_NEAREST), exp);
-		pr_out_money(o, "salvage", salv, exp);
+		ab_out_kmoney(o, "expected_revenue", pr_round_minor(pl.revenue, exp, PR_NEAREST), exp);
+		ab_out_kmoney(o, "salvage", salv, exp);
 		ab_out_kstr(o, "demand", fixed || v->steps == 1 ? "fixed" : "poisson");
 	}
 	ab_out_kstr(o, "method", method);

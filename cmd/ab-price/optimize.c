@@ -154,7 +154,7 @@ pr_money_opt(const char *opt, const char *text, int exp, int64_t *out)
 	*out = PR_NONE;
 	if (!text)
 		return 0;
-	if (pr_money_parse(text, strlen(text), exp, out) || *out < 0)
+	if (ab_money_parse(text, strlen(text), exp, out) || *out < 0)
 		return ab_err(AB_EUSAGE, "--%s: \"%s\" is not an amount of money", opt, text);
 	return 0;
 }
@@ -222,9 +222,9 @@ optimize_one(struct price *v, struct ab_jrec *rec, const char *file, long lineno
 		memcpy(cur, p.currency, sizeof p.currency);
 	if (!*cur)
 		snprintf(cur, sizeof cur, "USD");
-	int exp = pr_currency_exp(cur);
-	if (pr_jmoney(rec, "cost", exp, &cost) || pr_jmoney(rec, "current", exp, &current) ||
-	    pr_jmoney(rec, "floor", exp, &fl) || pr_jmoney(rec, "ceiling", exp, &ce))
+	int exp = ab_currency_exp(cur);
+	if (ab_jmoney(rec, "cost", exp, &cost) || ab_jmoney(rec, "current", exp, &current) ||
+	    ab_jmoney(rec, "floor", exp, &fl) || ab_jmoney(rec, "ceiling", exp, &ce))
 		return ab_err_at(AB_EDATA, file, lineno, "cost, current, floor or ceiling is not an amount in %s", cur);
 	if (cost == PR_NONE)
 		cost = p.cost;
@@ -313,8 +313,8 @@ optimize_one(struct price *v, struct ab_jrec *rec, const char *file, long lineno
 	ab_out_kstr(o, "type", "price_rec");
 	ab_out_kstr(o, "sku", sku);
 	ab_out_kstr(o, "currency", cur);
-	pr_out_money(o, "current", current, exp);
-	pr_out_money(o, "recommended", rec_price, exp);
+	ab_out_kmoney(o, "current", current, exp);
+	ab_out_kmoney(o, "recommended", rec_price, exp);
 	if (current != PR_NONE && rec_price != PR_NONE && current > 0)
 		ab_out_knum(o, "change", round((double)(rec_price - current) / (double)current * 1e4) / 1e4);
 	ab_out_knum(o, "optimum", opt);
@@ -322,7 +322,7 @@ optimize_one(struct price *v, struct ab_jrec *rec, const char *file, long lineno
 		out_pair(o, "optimum_ci", c * lo / (1 + lo), c * hi / (1 + hi));
 	else
 		ab_out_knull(o, "optimum_ci");
-	pr_out_money(o, "cost", cost, exp);
+	ab_out_kmoney(o, "cost", cost, exp);
 	ab_out_knum(o, "elasticity", e);
 	ab_out_knum(o, "se", se);
 	if (isfinite(lo))
@@ -334,9 +334,9 @@ optimize_one(struct price *v, struct ab_jrec *rec, const char *file, long lineno
 		double q = units_at(a, e, sigma, pr), q0 = units_at(a, e, sigma, pc);
 		double k = profit ? pr_major(cost, exp) : 0;
 		ab_out_knum(o, "expected_units", round(q * 1e4) / 1e4);
-		pr_out_money(o, profit ? "expected_profit" : "expected_revenue", pr_round_minor((pr - k) * q, exp, PR_NEAREST), exp);
+		ab_out_kmoney(o, profit ? "expected_profit" : "expected_revenue", pr_round_minor((pr - k) * q, exp, PR_NEAREST), exp);
 		ab_out_knum(o, "current_units", round(q0 * 1e4) / 1e4);
-		pr_out_money(o, profit ? "current_profit" : "current_revenue", pr_round_minor((pc - k) * q0, exp, PR_NEAREST), exp);
+		ab_out_kmoney(o, profit ? "current_profit" : "current_revenue", pr_round_minor((pc - k) * q0, exp, PR_NEAREST), exp);
 		ab_out_kstr(o, "per", "week");
 	}
 	ab_out_kstr(o, "objective", v->objective);
@@ -344,8 +344,8 @@ optimize_one(struct price *v, struct ab_jrec *rec, const char *file, long lineno
 		ab_out_kstr(o, "bound", bound);
 	else
 		ab_out_knull(o, "bound");
-	pr_out_money(o, "floor", L.v, exp);
-	pr_out_money(o, "ceiling", U.v, exp);
+	ab_out_kmoney(o, "floor", L.v, exp);
+	ab_out_kmoney(o, "ceiling", U.v, exp);
 	if (*method)
 		ab_out_kstr(o, "method", method);
 	ab_out_kstr(o, "source", "optimize");

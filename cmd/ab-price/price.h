@@ -14,9 +14,10 @@
 
 #include "db.h"
 #include "jsonl.h"
+#include "money.h"
 #include "runs.h"
 
-#define PR_NONE INT64_MIN
+#define PR_NONE AB_MONEY_NONE
 #define PR_DAY_MS 86400000LL
 #define PR_WEEK_MS (7 * PR_DAY_MS)
 
@@ -72,16 +73,7 @@ struct pending {
 	const char *source;
 };
 
-/* money.c */
-int pr_currency_exp(const char *cur);
-int pr_currency_valid(const char *s, size_t n);
-/* Decimal text to minor units, exactly: 0, or -1 for bad text, more
- * decimals than the currency has, or overflow. */
-int pr_money_parse(const char *s, size_t n, int exp, int64_t *out);
-size_t pr_money_format(int64_t v, int exp, char *buf);
-void pr_out_money(struct ab_out *o, const char *key, int64_t v, int exp);
-/* A money field (string or number): 0 (PR_NONE when absent or null) or -1. */
-int pr_jmoney(struct ab_jrec *rec, const char *key, int exp, int64_t *out);
+/* money.c (amounts themselves: lib/money.h) */
 /* A string field copied into buf (NUL-terminated): 1 found, 0 absent/null, -1 bad. */
 int pr_jstr(struct ab_jrec *rec, const char *key, char *buf, size_t n);
 /* A number field: 1 found, 0 absent/null, -1 not a number. */

@@ -65,10 +65,10 @@ money(const uint8_t *data, size_t size, int exp)
 	int64_t v, w;
 	char buf[40];
 
-	if (pr_money_parse((const char *)data, size, exp, &v))
+	if (ab_money_parse((const char *)data, size, exp, &v))
 		return;
-	size_t n = pr_money_format(v, exp, buf);
-	if (n >= sizeof buf || strlen(buf) != n || pr_money_parse(buf, n, exp, &w) || w != v)
+	size_t n = ab_money_format(v, exp, buf);
+	if (n >= sizeof buf || strlen(buf) != n || ab_money_parse(buf, n, exp, &w) || w != v)
 		abort();
 }
 
