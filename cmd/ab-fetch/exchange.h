@@ -25,7 +25,9 @@ struct xq {
 	const char *tf;         /* unified timeframe, e.g. "1h" */
 	const char *xtf;        /* the exchange's name for it */
 	int64_t tf_ms;          /* AB_MS_MONTH for 1M */
-	int64_t start, end;     /* candles: open times in [start, end), ms */
+	int64_t start, end;     /* candles: open times in [start, end), ms;
+				 * trades: the time window asked for, end 0
+				 * when it is open (up to the newest) */
 	int64_t since;          /* trades: ms, or -1 */
 	int64_t now;            /* ms */
 	int limit;              /* rows asked for */
@@ -79,6 +81,17 @@ enum { X_OK, X_RETRY, X_SYMBOL, X_FAIL };
 
 enum { PAGE_FORWARD, PAGE_WINDOW };
 
+/* How an exchange's public trades page (see fetch_trades in market.c).
+ * TRADES_RECENT: one request, the newest trades only (no history).
+ * TRADES_FORWARD: from --since forward: the first request asks for the
+ * time window [start, end) (end 0: unbounded), each page's cursor (r->cursor,
+ * set by the parser) asks for the trades after it; an empty window with no
+ * cursor moves on to the next window.
+ * TRADES_BACKWARD: pages come newest first and the cursor asks for older
+ * ones; from --since, windows [start, end) are walked back from `end` to
+ * `start` in turn (one open window [since, newest) when trade_window is 0). */
+enum { TRADES_RECENT, TRADES_FORWARD, TRADES_BACKWARD };
+
 struct sbuf;
 
 struct exchange {
@@ -92,6 +105,22 @@ struct exchange {
 	 * limit*tf) in turn, an empty window being a gap. */
 	int paging;
 	int candle_history;     /* only the last N candles exist (Kraken), or 0 */
+	int trade_paging;       /* TRADES_RECENT, _FORWARD or _BACKWARD */
+	int trade_limit;        /* trades per request, at most */
+	int64_t trade_window;   /* ms: FORWARD: the longest time window the
+				 * exchange takes (Binance: under an hour);
+				 * BACKWARD: the first window, adapted to the
+				 * trade rate; 0 for none */
+	int64_t trade_span;     /* RECENT: how far back it serves, ms, or 0 */
+	/* The next trades page's cursor is in this response header (Coinbase's
+	 * CB-AFTER) rather than in the body. */
+	const char *cursor_header;
+	/* A used-weight header (Binance's X-MBX-USED-WEIGHT-1M) and the limit
+	 * it counts against in each weight_window (ms): near the limit the
+	 * client waits for the next window. */
+	const char *weight_header;
+	double weight_limit;
+	int64_t weight_window;
 	const char *const *tfs; /* unified timeframes, NULL-terminated ... */
 	const char *const *xtfs;/* ... and the exchange's names for them */
 	/* Unified BASE, QUOTE to the exchange's symbol. */

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <curl/curl.h>
+
 #include "candle.h"
 #include "err.h"
 #include "exchange.h"
@@ -20,6 +22,9 @@
 #define BODY_RETRIES 4
 /* A runaway paging loop (a server that never says "done") stops here. */
 #define MAX_PAGES 100000
+/* Past this share of the exchange's used-weight limit, wait for the next
+ * window (the limit counts every client on the address, not just us). */
+#define WEIGHT_SHARE 0.8
 
 struct client {
 	const struct exchange *x;
@@ -31,6 +36,7 @@ struct client {
 	struct sbuf path;
 	char *url;
 	long long requests;
+	double pause_until;     /* mono(): no request before it (used weight) */
 };
 
 static double
@@ -60,6 +66,11 @@ static void
 limit(struct client *c)
 {
 	double now = mono();
+
+	if (c->pause_until > now) {
+		sleep_s(c->pause_until - now);
+		now = mono();
+	}
 
 	c->tokens += (now - c->last) * c->x->rate;
 	if (c->tokens > c->x->burst)
@@ -120,6 +131,40 @@ body_text(const char *s, size_t len, char *out, size_t n)
 	out[o] = '\0';
 }
 
+/* The exchange's used-weight header (Binance: X-MBX-USED-WEIGHT-1M, what the
+ * whole address has used this minute): near the limit, hold the next
+ * request until the window turns, by the server's clock (its Date header,
+ * whole seconds, so never early) or else ours. */
+static void
+weight_check(struct client *c)
+{
+	const struct exchange *x = c->x;
+	char *v, *end;
+	double used;
+	time_t t = -1;
+
+	if (!x->weight_header || !(v = ab_http_response_header(&c->resp, x->weight_header)))
+		return;
+	used = strtod(v, &end);
+	if (end == v || *end)
+		used = 0;
+	free(v);
+	if (!(used >= WEIGHT_SHARE * x->weight_limit) || x->weight_window <= 0)
+		return;
+	if ((v = ab_http_response_header(&c->resp, "Date"))) {
+		t = curl_getdate(v, NULL);
+		free(v);
+	}
+	if (t == -1)
+		t = time(NULL);
+	int64_t into = ((int64_t)t * 1000) % x->weight_window;
+	double wait = (double)(x->weight_window - into) / 1000;
+	c->pause_until = mono() + wait;
+	if (c->http.trace)
+		fprintf(stderr, "%s: %s: used weight %.0f of %.0f: waiting %.3f s for the next window\n",
+			ab_err_prog, x->name, used, x->weight_limit, wait);
+}
+
 /* GETs base + c->path and parses the answer into c->doc. Returns 0 or an
  * exit code, reported: the exchange's own error text is quoted. */
 static int
@@ -139,7 +184,9 @@ client_get(struct client *c)
 		limit(c);
 		ab_http_response_free(&c->resp);
 		c->requests++;
-		if ((code = ab_http_request(&c->http, "GET", c->url, NULL, NULL, &c->resp)))
+		code = ab_http_request(&c->http, "GET", c->url, NULL, NULL, &c->resp);
+		weight_check(c);
+		if (code)
 			return code;
 		if (jdoc_parse(&c->doc, c->resp.body, c->resp.len))
 			c->doc.n = 0;
@@ -680,6 +727,251 @@ cmp_trade(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+/* Sorts the trades ascending and keeps each ID once; returns how many. */
+static size_t
+trades_unique(struct xres *all)
+{
+	size_t n = 0;
+
+	if (all->ntrades > 1)
+		qsort(all->trades, all->ntrades, sizeof *all->trades, cmp_trade);
+	for (size_t i = 0; i < all->ntrades; i++)
+		if (n == 0 || strcmp(all->trades[n - 1].id, all->trades[i].id) != 0)
+			all->trades[n++] = all->trades[i];
+	return all->ntrades = n;
+}
+
+/* Keeps the page's trades with lo <= ts (lo -1: any) and ts < hi (hi 0:
+ * any); returns how many. */
+static size_t
+trades_take(struct xres *all, const struct xres *r, int64_t lo, int64_t hi)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->ntrades; i++) {
+		const struct xtrade *t = &r->trades[i];
+		if ((lo >= 0 && t->ts < lo) || (hi > 0 && t->ts >= hi))
+			continue;
+		*x_push_trade(all) = *t;
+		n++;
+	}
+	return n;
+}
+
+static int64_t
+trades_oldest(const struct xres *r)
+{
+	int64_t m = INT64_MAX;
+
+	for (size_t i = 0; i < r->ntrades; i++)
+		if (r->trades[i].ts < m)
+			m = r->trades[i].ts;
+	return m;
+}
+
+static int64_t
+trades_newest(const struct xres *r)
+{
+	int64_t m = INT64_MIN;
+
+	for (size_t i = 0; i < r->ntrades; i++)
+		if (r->trades[i].ts > m)
+			m = r->trades[i].ts;
+	return m;
+}
+
+struct tpager {
+	struct client *c;
+	struct fetch *f;
+	struct xq *q;
+	struct xres *r, *all;
+	size_t want;            /* --limit, or 100 */
+	long pages;
+	char cursor[64];        /* q->cursor points here when set */
+};
+
+/* One page: GET, parse, and the cursor for the next (from the header when
+ * the exchange sends it there). A cursor goes into the next URL as it is,
+ * so it must be plain: RFC 3986 unreserved characters only. */
+static int
+trades_page(struct tpager *p)
+{
+	const struct exchange *x = p->c->x;
+	struct xres *r = p->r;
+	int code;
+
+	if (++p->pages > MAX_PAGES)
+		return ab_err(AB_EUNAVAILABLE, "%s: GET %s: more than %d pages", x->name, p->c->url,
+			      MAX_PAGES);
+	p->c->path.len = 0;
+	x->trades_path(&p->c->path, p->q);
+	if ((code = client_get(p->c)))
+		return code;
+	xres_reset(r);
+	if (x->trades(&p->c->doc, p->q, r))
+		return bad_response(p->c, r);
+	if (x->cursor_header) {
+		char *v = ab_http_response_header(&p->c->resp, x->cursor_header);
+		if (v && strlen(v) >= sizeof r->cursor) {
+			free(v);
+			x_bad(r, "%s: longer than %zu bytes", x->cursor_header, sizeof r->cursor - 1);
+			return bad_response(p->c, r);
+		}
+		snprintf(r->cursor, sizeof r->cursor, "%s", v ? v : "");
+		free(v);
+	}
+	if (strspn(r->cursor, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+	    != strlen(r->cursor)) {
+		x_bad(r, "page cursor \"%s\" is not plain text", r->cursor);
+		return bad_response(p->c, r);
+	}
+	p->f->run.records_in += (long long)r->ntrades;
+	return 0;
+}
+
+/* Follows the page's cursor; 0 when there is none or it did not move. */
+static int
+trades_next(struct tpager *p)
+{
+	if (!p->r->cursor[0] || (p->q->cursor && strcmp(p->q->cursor, p->r->cursor) == 0))
+		return 0;
+	memcpy(p->cursor, p->r->cursor, sizeof p->cursor);
+	p->q->cursor = p->cursor;
+	return 1;
+}
+
+/* Enough trades from --since: the first `want` are then known. */
+static int
+trades_enough(struct tpager *p)
+{
+	return p->all->ntrades >= p->want && trades_unique(p->all) >= p->want;
+}
+
+/* Kraken (since, then the `last` cursor) and Binance (hour windows of
+ * startTime/endTime until one holds trades, then fromId): ascending pages
+ * from --since until a page brings nothing new. */
+static int
+trades_forward(struct tpager *p)
+{
+	const struct exchange *x = p->c->x;
+	struct xq *q = p->q;
+	int code;
+
+	q->start = q->since;
+	q->end = x->trade_window && q->since >= 0 ? q->since + x->trade_window : 0;
+	for (;;) {
+		if ((code = trades_page(p)))
+			return code;
+		size_t got = trades_take(p->all, p->r, q->since, 0);
+		if (q->since < 0)
+			return 0;
+		if (!p->r->cursor[0] && !q->cursor && q->end > 0 && p->r->ntrades == 0
+		    && q->end < q->now) {
+			/* An empty window: the next one. */
+			q->start = q->end;
+			q->end += x->trade_window;
+			continue;
+		}
+		if (got == 0 || trades_enough(p) || !trades_next(p))
+			return 0;
+	}
+}
+
+/* Coinbase (CB-AFTER) and OKX (after=tradeId): pages newest first, each
+ * cursor older. Without --since: back from the newest until `want`. With
+ * it: each window [lo, hi) back from hi until a trade older than lo; OKX
+ * starts a window at a time (type=2), a window being sized to take about a
+ * page; Coinbase has no time parameter: one window back from the newest. */
+static int
+trades_backward(struct tpager *p)
+{
+	const struct exchange *x = p->c->x;
+	struct xq *q = p->q;
+	int64_t w = x->trade_window, lo = q->since, hi;
+	int code;
+
+	if (q->since < 0) {
+		for (;;) {
+			size_t left = p->want - p->all->ntrades;
+			q->limit = left < (size_t)x->trade_limit ? (int)left : x->trade_limit;
+			if ((code = trades_page(p)))
+				return code;
+			trades_take(p->all, p->r, -1, 0);
+			if (p->r->ntrades == 0 || p->all->ntrades >= p->want || !trades_next(p))
+				return 0;
+		}
+	}
+	for (;;) {
+		long before = p->pages;
+		size_t had = p->all->ntrades;
+		hi = w > 0 && lo + w < q->now ? lo + w : 0;
+		q->start = lo;
+		q->end = hi;
+		q->cursor = NULL;
+		for (;;) {
+			if ((code = trades_page(p)))
+				return code;
+			/* More in the window: a page all inside it (one reaching
+			 * past its end comes from a server ignoring the bound). */
+			int more = p->r->ntrades > 0 && trades_oldest(p->r) >= lo && p->r->cursor[0]
+				&& (hi == 0 || trades_newest(p->r) < hi);
+			/* A first page all inside the window: more than a page in
+			 * it. When a page is all that is still wanted, halve the
+			 * window rather than walk it all back. */
+			if (more && p->pages - before == 1 && hi > 0 && w > 1000
+			    && (p->all->ntrades >= p->want || p->want - p->all->ntrades <= (size_t)x->trade_limit)) {
+				w /= 2;
+				hi = lo + w;
+				q->end = hi;
+				before = p->pages;
+				continue;
+			}
+			trades_take(p->all, p->r, lo, hi);
+			if (!more || !trades_next(p))
+				break;
+		}
+		if (hi == 0 || trades_enough(p))
+			return 0;
+		lo = hi;
+		if (p->all->ntrades == had && w < 86400000)
+			w *= 4;
+		else if (p->pages - before <= 1 && w < 86400000)
+			w *= 2;
+		else if (p->pages - before > 2 && w > 1000)
+			w /= 2;
+	}
+}
+
+/* Bybit (the last 60) and Bitstamp (the last minute, hour or day): one
+ * request, and a word on standard error when --since asks for more. */
+static int
+trades_recent(struct tpager *p)
+{
+	const struct exchange *x = p->c->x;
+	struct xq *q = p->q;
+	char tbuf[AB_TIME_MAX];
+	int code;
+
+	if (x->trade_limit)
+		q->limit = q->since < 0 && p->want < (size_t)x->trade_limit ? (int)p->want : x->trade_limit;
+	if ((code = trades_page(p)))
+		return code;
+	trades_take(p->all, p->r, q->since, 0);
+	if (q->since < 0)
+		return 0;
+	if (x->trade_span && q->since < q->now - x->trade_span) {
+		ab_time_format(q->now - x->trade_span, tbuf);
+		fprintf(stderr, "%s: %s serves only the last %lld h of trades: nothing before %s\n",
+			ab_err_prog, x->name, (long long)(x->trade_span / 3600000), tbuf);
+	} else if (x->trade_limit && p->r->ntrades >= (size_t)x->trade_limit
+		   && trades_oldest(p->r) > q->since) {
+		ab_time_format(trades_oldest(p->r), tbuf);
+		fprintf(stderr, "%s: %s serves only its last %d trades: nothing before %s\n",
+			ab_err_prog, x->name, x->trade_limit, tbuf);
+	}
+	return 0;
+}
+
 int
 fetch_trades(struct fetch *f)
 {
@@ -687,8 +979,9 @@ fetch_trades(struct fetch *f)
 	struct client c;
 	struct xq q = {0};
 	struct xres r = {0}, all = {0};
+	struct tpager p = {0};
 	sqlite3_stmt *st = NULL;
-	size_t from = 0, n = 0;
+	size_t from = 0, n;
 	int code;
 
 	if (f->nargs != 2)
@@ -701,43 +994,24 @@ fetch_trades(struct fetch *f)
 		return code;
 	q.now = ab_now_ms();
 	q.since = f->has_since ? f->since : -1;
-	q.limit = f->limit > 0 ? (int)f->limit : 100;
-	/* Pages follow the exchange's cursor (Kraken's `last`) while it gives
-	 * one and the pages bring new trades; others answer in one page. */
-	for (int page = 0; page < MAX_PAGES; page++) {
-		c.path.len = 0;
-		x->trades_path(&c.path, &q);
-		if ((code = client_get(&c)))
-			goto out;
-		xres_reset(&r);
-		if (x->trades(&c.doc, &q, &r)) {
-			code = bad_response(&c, &r);
-			goto out;
-		}
-		size_t got = 0;
-		for (size_t i = 0; i < r.ntrades; i++) {
-			if (q.since >= 0 && r.trades[i].ts < q.since)
-				continue;
-			*x_push_trade(&all) = r.trades[i];
-			got++;
-		}
-		f->run.records_in += (long long)r.ntrades;
-		if (!r.cursor[0] || got == 0 || q.since < 0 || all.ntrades >= (size_t)q.limit
-		    || (q.cursor && strcmp(q.cursor, r.cursor) == 0))
-			break;
-		snprintf(all.cursor, sizeof all.cursor, "%s", r.cursor);
-		q.cursor = all.cursor;
+	q.limit = x->trade_limit;
+	p = (struct tpager){.c = &c, .f = f, .q = &q, .r = &r, .all = &all,
+		.want = f->limit > 0 ? (size_t)f->limit : 100};
+	if (q.since < 0 && x->trade_limit && p.want < (size_t)x->trade_limit)
+		q.limit = (int)p.want;
+	switch (x->trade_paging) {
+	case TRADES_FORWARD: code = trades_forward(&p); break;
+	case TRADES_BACKWARD: code = trades_backward(&p); break;
+	default: code = trades_recent(&p); break;
 	}
-	if (all.ntrades > 1)
-		qsort(all.trades, all.ntrades, sizeof *all.trades, cmp_trade);
-	for (size_t i = 0; i < all.ntrades; i++)
-		if (n == 0 || strcmp(all.trades[n - 1].id, all.trades[i].id) != 0)
-			all.trades[n++] = all.trades[i];
+	if (code)
+		goto out;
+	n = trades_unique(&all);
 	/* From --since: the first N; else the newest N. */
-	if (n > (size_t)q.limit) {
+	if (n > p.want) {
 		if (q.since < 0)
-			from = n - (size_t)q.limit;
-		n = from + (size_t)q.limit;
+			from = n - p.want;
+		n = from + p.want;
 	}
 	if (f->db && ((code = ab_db_prepare(f->db, "INSERT INTO trades(exchange, symbol, id, ts, side, "
 			"price, amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(exchange, symbol, id) "

@@ -44,11 +44,13 @@ bitstamp_book_path(struct sbuf *b, const struct xq *q)
 	sb_printf(b, "/api/v2/order_book/%s/", q->id);
 }
 
-/* Transactions of the last minute, hour or day: the smallest covering --since. */
+/* Transactions of the last minute, hour (the default) or day, newest
+ * first, with no other paging: the smallest span covering --since. */
 static void
 bitstamp_trades_path(struct sbuf *b, const struct xq *q)
 {
-	const char *span = q->since >= 0 && q->now - q->since > 3600000 ? "day" : "hour";
+	const char *span = q->since < 0 ? "hour" : q->now - q->since <= 60000 ? "minute"
+		: q->now - q->since <= 3600000 ? "hour" : "day";
 
 	sb_printf(b, "/api/v2/transactions/%s/?time=%s", q->id, span);
 }
@@ -204,6 +206,8 @@ const struct exchange x_bitstamp = {
 	.rate = 8, .burst = 10,
 	.candle_limit = 1000,
 	.paging = PAGE_WINDOW,
+	.trade_paging = TRADES_RECENT,
+	.trade_span = 86400000,
 	.tfs = bitstamp_tfs, .xtfs = bitstamp_xtfs,
 	.symbol_id = bitstamp_symbol,
 	.candles_path = bitstamp_candles_path,

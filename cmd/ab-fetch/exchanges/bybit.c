@@ -45,6 +45,7 @@ bybit_book_path(struct sbuf *b, const struct xq *q)
 		  q->limit > 200 ? 200 : q->limit);
 }
 
+/* recent-trade has no history and no paging: spot gives the last 60. */
 static void
 bybit_trades_path(struct sbuf *b, const struct xq *q)
 {
@@ -201,6 +202,8 @@ const struct exchange x_bybit = {
 	.rate = 20, .burst = 40,
 	.candle_limit = 1000,
 	.paging = PAGE_WINDOW,
+	.trade_paging = TRADES_RECENT,
+	.trade_limit = 60,
 	.tfs = bybit_tfs, .xtfs = bybit_xtfs,
 	.symbol_id = bybit_symbol,
 	.candles_path = bybit_candles_path,

@@ -44,10 +44,14 @@ coinbase_book_path(struct sbuf *b, const struct xq *q)
 	sb_printf(b, "/products/%s/book?level=2", q->id);
 }
 
+/* Newest first, and no time parameter: pages go back with `after`, the
+ * CB-AFTER header of the page before (the oldest trade ID on it). */
 static void
 coinbase_trades_path(struct sbuf *b, const struct xq *q)
 {
 	sb_printf(b, "/products/%s/trades?limit=%d", q->id, q->limit > 1000 ? 1000 : q->limit);
+	if (q->cursor)
+		sb_printf(b, "&after=%s", q->cursor);
 }
 
 static void
@@ -57,13 +61,14 @@ coinbase_markets_path(struct sbuf *b, const struct xq *q)
 	sb_printf(b, "/products");
 }
 
-/* Errors are {"message":"NotFound"}; an unknown product is a 404. */
+/* Errors are {"message":"NotFound"}; an unknown product is a 404. The same
+ * object with a 200 is an error too. */
 static int
 coinbase_error(const struct jdoc *d, long status, char *msg, size_t n)
 {
 	char text[160] = "";
 
-	if (status < 400)
+	if (status < 400 && (j_type(d, 0) != J_OBJ || j_type(d, j_get(d, 0, "message")) != J_STR))
 		return X_OK;
 	if (!j_str(d, j_get(d, 0, "message"), text, sizeof text))
 		x_msg(msg, n, "%s", text);
@@ -175,6 +180,9 @@ const struct exchange x_coinbase = {
 	.rate = 6, .burst = 10,
 	.candle_limit = 300,
 	.paging = PAGE_WINDOW,
+	.trade_paging = TRADES_BACKWARD,
+	.trade_limit = 1000,
+	.cursor_header = "CB-AFTER",
 	.tfs = coinbase_tfs, .xtfs = coinbase_xtfs,
 	.symbol_id = coinbase_symbol,
 	.candles_path = coinbase_candles_path,

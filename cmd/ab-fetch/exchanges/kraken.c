@@ -234,6 +234,8 @@ const struct exchange x_kraken = {
 	.candle_limit = 720,
 	.candle_history = 720,
 	.paging = PAGE_FORWARD,
+	.trade_paging = TRADES_FORWARD,
+	.trade_limit = 1000,
 	.tfs = kraken_tfs, .xtfs = kraken_xtfs,
 	.symbol_id = kraken_symbol,
 	.candles_path = kraken_candles_path,

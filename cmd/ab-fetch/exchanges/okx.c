@@ -49,10 +49,18 @@ okx_book_path(struct sbuf *b, const struct xq *q)
 	sb_printf(b, "/api/v5/market/books?instId=%s&sz=%d", q->id, q->limit > 400 ? 400 : q->limit);
 }
 
+/* history-trades: the last three months, newest first, 100 a page. `after`
+ * asks for trades older than a trade ID (type=1) or a time in ms (type=2),
+ * exclusive; without it, the newest. */
 static void
 okx_trades_path(struct sbuf *b, const struct xq *q)
 {
-	sb_printf(b, "/api/v5/market/trades?instId=%s&limit=%d", q->id, q->limit > 500 ? 500 : q->limit);
+	sb_printf(b, "/api/v5/market/history-trades?instId=%s&limit=%d", q->id,
+		  q->limit > 100 ? 100 : q->limit);
+	if (q->cursor)
+		sb_printf(b, "&type=1&after=%s", q->cursor);
+	else if (q->end > 0)
+		sb_printf(b, "&type=2&after=%lld", (long long)q->end);
 }
 
 static void
@@ -163,6 +171,9 @@ okx_trades(const struct jdoc *d, const struct xq *q, struct xres *r)
 		if (j_streq(d, side, "buy") || j_streq(d, side, "sell"))
 			j_str(d, side, t->side, sizeof t->side);
 	}
+	/* The next page is older than the last (oldest) trade. */
+	if (r->ntrades)
+		snprintf(r->cursor, sizeof r->cursor, "%s", r->trades[r->ntrades - 1].id);
 	return 0;
 }
 
@@ -192,7 +203,7 @@ okx_markets(const struct jdoc *d, const struct xq *q, struct xres *r)
 	return 0;
 }
 
-/* history-candles allows 20 requests in 2 s, candles 40. */
+/* history-candles and history-trades allow 20 requests in 2 s, candles 40. */
 const struct exchange x_okx = {
 	.name = "okx",
 	.url = "https://www.okx.com",
@@ -200,6 +211,9 @@ const struct exchange x_okx = {
 	.rate = 8, .burst = 10,
 	.candle_limit = 100,
 	.paging = PAGE_WINDOW,
+	.trade_paging = TRADES_BACKWARD,
+	.trade_limit = 100,
+	.trade_window = 60000,
 	.tfs = okx_tfs, .xtfs = okx_xtfs,
 	.symbol_id = okx_symbol,
 	.candles_path = okx_candles_path,
