@@ -35,7 +35,7 @@ login() { # login NAME [options]
 	run pipeline "echo 'a-fine-passphrase' | ab-auth user add alice --role trader"
 	assert_success
 	assert_output --partial '"name":"alice","role":"trader","locked":false'
-	assert_output --partial '"perms":["order:live","order:paper","report:view","secret:read"]'
+	assert_output --partial '"perms":["order:live","order:paper","report:view","secret:read","strategy:apply"]'
 	[[ "$(sql "$DB" "SELECT pwhash FROM users")" == '$argon2id$v=19$'* ]]
 	! grep -a -q 'a-fine-passphrase' "$DB" "$DB-wal"
 	run ab-auth user add bob --role viewer --password x
