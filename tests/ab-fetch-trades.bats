@@ -76,6 +76,13 @@ requests() { # PATTERN
 	done
 }
 
+@test "ab-fetch exchanges: says how each exchange's trades page" {
+	run pipeline "ab-fetch exchanges | jq -r '[.exchange, .trades, .trade_limit] | join(\" \")'"
+	assert_success
+	assert_output "$(printf '%s\n' 'binance forward 1000' 'coinbase backward 1000' 'kraken forward 1000' \
+		'bitstamp recent ' 'okx backward 100' 'bybit recent 60')"
+}
+
 @test "ab-fetch trades: --limit from --since is the first N; without --since the newest N" {
 	for ex in $PAGED; do
 		s=$(sym $ex TAPE)

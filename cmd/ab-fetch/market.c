@@ -1193,6 +1193,10 @@ fetch_exchanges(struct fetch *f)
 		if (x->candle_history)
 			ab_out_kint(&f->out, "candle_history", x->candle_history);
 		ab_out_knum(&f->out, "rate", x->rate);
+		ab_out_kstr(&f->out, "trades", x->trade_paging == TRADES_FORWARD ? "forward"
+			    : x->trade_paging == TRADES_BACKWARD ? "backward" : "recent");
+		if (x->trade_limit)
+			ab_out_kint(&f->out, "trade_limit", x->trade_limit);
 		ab_out_end(&f->out);
 		sb_free(&tfs);
 	}
