@@ -30,71 +30,6 @@ venue_find(const char *name)
 	return NULL;
 }
 
-int64_t
-venue_now_ms(void)
-{
-	return ab_now_ms();
-}
-
-void
-venue_fmt_num(char *buf, size_t n, double q)
-{
-	snprintf(buf, n, "%.10f", q);
-	char *p = buf + strlen(buf) - 1;
-	while (p > buf && *p == '0')
-		*p-- = '\0';
-	if (*p == '.')
-		*p = '\0';
-}
-
-jv
-venue_jget(jv obj, const char *k)
-{
-	if (jv_get_kind(obj) != JV_KIND_OBJECT) {
-		jv_free(obj);
-		return jv_invalid();
-	}
-	return jv_object_get(obj, jv_string(k));
-}
-
-jv
-venue_jat(jv arr, int i)
-{
-	if (jv_get_kind(arr) != JV_KIND_ARRAY || i >= jv_array_length(jv_copy(arr))) {
-		jv_free(arr);
-		return jv_invalid();
-	}
-	return jv_array_get(arr, i);
-}
-
-double
-venue_jnum(jv v)
-{
-	double d = NAN;
-	if (jv_get_kind(v) == JV_KIND_NUMBER) {
-		d = jv_number_value(v);
-	} else if (jv_get_kind(v) == JV_KIND_STRING) {
-		const char *s = jv_string_value(v);
-		char *end;
-		d = strtod(s, &end);
-		if (end == s || *end)
-			d = NAN;
-	}
-	jv_free(v);
-	return d;
-}
-
-void
-venue_jstr(jv v, char *out, size_t n)
-{
-	out[0] = '\0';
-	if (jv_get_kind(v) == JV_KIND_STRING)
-		snprintf(out, n, "%s", jv_string_value(v));
-	else if (jv_get_kind(v) == JV_KIND_NUMBER)
-		snprintf(out, n, "%.0f", jv_number_value(v));
-	jv_free(v);
-}
-
 int
 venue_http(struct venue *v, const char *method, const char *path, const char *query,
 	   const char *const *headers, const char *body, jv *out, long *status)
@@ -108,21 +43,12 @@ venue_http(struct venue *v, const char *method, const char *path, const char *qu
 	code = ab_http_request(&v->http, method, url, headers, body, &resp);
 	free(url);
 	*status = resp.status;
-	if (!code) {
-		*out = jv_parse_sized(resp.body, (int)resp.len);
-		if (!jv_is_valid(*out)) {
-			jv_free(*out);
-			if (resp.status >= 400 && resp.status < 500) {
-				/* An error without a JSON body: its status says enough. */
-				*out = jv_object();
-			} else {
-				code = ab_err(AB_EUNAVAILABLE, "%s: %s: the answer is not JSON", v->name, path);
-			}
-		}
-	}
+	if (!code)
+		code = venue_answer(v, path, resp.body, resp.len, resp.status, out);
 	ab_http_response_free(&resp);
 	return code;
 }
+
 
 /* The exchange's market id: markets.id when known, else BASE, sep, QUOTE. */
 static void

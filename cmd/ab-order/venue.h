@@ -71,6 +71,10 @@ const struct venue_ops *venue_find(const char *name);
 int venue_http(struct venue *v, const char *method, const char *path, const char *query,
 	       const char *const *headers, const char *body, jv *out, long *status);
 
+/* An answer's body (len bytes) with its HTTP status to JSON in *out (0), or
+ * AB_EUNAVAILABLE when it is not JSON (a 4xx without JSON is {}). */
+int venue_answer(struct venue *v, const char *path, const char *body, size_t len, long status, jv *out);
+
 /* JSON helpers for exchanges' answers. */
 jv venue_jget(jv obj, const char *key);        /* obj[key], or invalid */
 jv venue_jat(jv arr, int i);                   /* arr[i], or invalid */
