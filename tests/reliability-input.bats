@@ -77,3 +77,27 @@ csv_rejects() {
 	run ab-fetch csv --exchange a --symbol BTC/USDT -t 1h "$T/nul.csv"
 	assert_failure 65
 }
+
+@test "reliability: broken JSON files (a model export, a JWK) are refused with 65, nothing stored" {
+	export AB_DB="$DB" AB_PWHASH_LIMITS=min
+	# a string followed by a string: libjq 1.6's parser leaks its token on
+	# this one (the valgrind run of this suite checks it never reaches libjq)
+	printf '{"type":"model","name":"x""y"}\n' >"$T/broken.json"
+	run ab-train models import "$T/broken.json" --db "$DB"
+	assert_failure 65
+	assert_output --partial "$T/broken.json: expected one model record: expected ',' or '}'"
+	printf '{"type":"model"} {"type":"model"}\n' >"$T/two.json"
+	run ab-train models import "$T/two.json" --db "$DB"
+	assert_failure 65
+	assert_output --partial 'more than one JSON value'
+	[ "$(sql "$DB" "SELECT count(*) FROM models")" = 0 ]
+	ab-auth init >/dev/null
+	echo 'battery-staple-77' | ab-auth user add ad --role admin >/dev/null
+	export AB_TOKEN=$(echo battery-staple-77 | ab-auth login ad)
+	keys=$(sql "$DB" "SELECT count(*) FROM keys")
+	printf '{"kty":"oct","k":"a""b"}\n' >"$T/broken.jwk"
+	run ab-auth key import --jwk "$T/broken.jwk"
+	assert_failure 65
+	assert_output --partial "not JSON"
+	[ "$(sql "$DB" "SELECT count(*) FROM keys")" = "$keys" ]
+}

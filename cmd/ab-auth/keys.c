@@ -10,6 +10,7 @@
 #include "authcmd.h"
 #include "crypto.h"
 #include "err.h"
+#include "jsonl.h"
 #include "timefmt.h"
 
 static void
@@ -412,7 +413,8 @@ key_import(struct authcmd *a)
 	if (f != stdin)
 		fclose(f);
 	text[len] = '\0';
-	j = jv_parse_sized(text, (int)len);
+	/* checked first: libjq 1.6 leaks when its parser fails */
+	j = ab_json_valid(text, len, NULL, 0) ? jv_invalid() : jv_parse_sized(text, (int)len);
 	sodium_memzero(text, len);
 	free(text);
 	if (!jv_is_valid(j)) {
