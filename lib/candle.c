@@ -6,6 +6,7 @@
 
 #include "candle.h"
 #include "err.h"
+#include "numfmt.h"
 #include "timefmt.h"
 
 int
@@ -67,6 +68,72 @@ find_fields(struct ab_jrec *rec, const struct ab_jfield *f[NF])
 				break;
 			}
 	}
+}
+
+/* ab_candle_parse_line's scanners: a literal, a plain ASCII string up to its
+ * closing quote, a number up to the next ',' or '}'. */
+static int
+lit(const char **p, const char *end, const char *s, size_t n)
+{
+	if ((size_t)(end - *p) < n || memcmp(*p, s, n) != 0)
+		return -1;
+	*p += n;
+	return 0;
+}
+
+static int
+plain_str(const char **p, const char *end, const char **s, size_t *n)
+{
+	const char *q = *p;
+
+	while (q < end && *q != '"') {
+		if (*q < 0x20 || *q > 0x7e || *q == '\\')
+			return -1; /* escapes, control bytes, UTF-8: the general parser's */
+		q++;
+	}
+	if (q == end || q == *p)
+		return -1;
+	*s = *p;
+	*n = (size_t)(q - *p);
+	*p = q + 1;
+	return 0;
+}
+
+static int
+num_field(const char **p, const char *end, double *v)
+{
+	const char *q = *p;
+
+	while (q < end && *q != ',' && *q != '}')
+		q++;
+	if (q == end || ab_parse_json_number(*p, (size_t)(q - *p), v) != 0)
+		return -1;
+	*p = q;
+	return 0;
+}
+
+int
+ab_candle_parse_line(const char *line, size_t len, struct ab_candle *c)
+{
+#define LIT(s) lit(&p, end, s, sizeof s - 1)
+	const char *p = line, *end = line + len, *ts;
+	size_t tslen;
+	char msg[160];
+
+	if (LIT("{\"type\":\"candle\",\"exchange\":\"") || plain_str(&p, end, &c->exchange, &c->exchange_len) ||
+	    LIT(",\"symbol\":\"") || plain_str(&p, end, &c->symbol, &c->symbol_len) ||
+	    LIT(",\"tf\":\"") || plain_str(&p, end, &c->tf, &c->tf_len) ||
+	    LIT(",\"ts\":\"") || plain_str(&p, end, &ts, &tslen) || ab_time_parse(ts, tslen, &c->ts) ||
+	    LIT(",\"open\":") || num_field(&p, end, &c->open) ||
+	    LIT(",\"high\":") || num_field(&p, end, &c->high) ||
+	    LIT(",\"low\":") || num_field(&p, end, &c->low) ||
+	    LIT(",\"close\":") || num_field(&p, end, &c->close) ||
+	    LIT(",\"volume\":") || num_field(&p, end, &c->volume) ||
+	    LIT("}") || p != end)
+		return -1;
+#undef LIT
+	/* A broken candle's message is the general path's to give. */
+	return ab_candle_check(c, msg, sizeof msg) ? -1 : 0;
 }
 
 int

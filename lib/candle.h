@@ -27,6 +27,12 @@ struct ab_candle {
 
 const char *ab_candle_check(const struct ab_candle *c, char *msg, size_t n);
 int ab_candle_from_jrec(struct ab_jrec *rec, struct ab_candle *c, char *msg, size_t n);
+/* The fast path for a line laid out exactly as ab_candle_out writes it
+ * (those fields in that order, no spaces, plain ASCII strings): 0 with the
+ * candle ab_candle_from_jrec would give (views into line), or -1 for any
+ * other line, a broken candle included: then take the general path, which
+ * also gives the message. */
+int ab_candle_parse_line(const char *line, size_t len, struct ab_candle *c);
 void ab_candle_out(struct ab_out *o, const struct ab_candle *c);
 /* True for "BASE/QUOTE" with non-empty upper-case alphanumeric parts. */
 int ab_symbol_valid(const char *s);

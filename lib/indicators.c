@@ -185,6 +185,27 @@ sma_push(struct sma *s, double x)
 	return out;
 }
 
+/* sma_push over a whole series of closes, for sweeps: the same running sum,
+ * the same additions and subtractions in the same order, so each value is
+ * bit for bit the one sma_push gives; the window's oldest value is read from
+ * x itself instead of a ring. */
+static void
+sma_series(int n, const double *x, long rows, double *out)
+{
+	double sum = 0;
+	long r = 0;
+
+	for (; r < rows && r < n - 1; r++) {
+		sum += x[r];
+		out[r] = NAN;
+	}
+	for (; r < rows; r++) {
+		sum += x[r];
+		out[r] = sum / n;
+		sum -= x[r - n + 1];
+	}
+}
+
 /* TA-Lib's INT_EMA: seeded with the mean of the first n values. */
 struct ema {
 	int n;
@@ -873,4 +894,13 @@ ab_ind_update(const struct ab_ind *ind, void *st, const struct ab_bar *b, long r
 	}
 	case AB_IND_NKINDS: break;
 	}
+}
+
+int
+ab_ind_series_close(const struct ab_ind *ind, const double *close, long rows, double *out)
+{
+	if (ind->kind != AB_IND_SMA || ind->p[0] < 1)
+		return -1;
+	sma_series(ind->p[0], close, rows, out);
+	return 0;
 }

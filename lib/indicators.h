@@ -59,5 +59,9 @@ void ab_ind_state_init(const struct ab_ind *ind, void *st);
 /* Folds candle number `row` (0 for the series' first) into the state and
  * writes the outputs to out[0..nout). */
 void ab_ind_update(const struct ab_ind *ind, void *st, const struct ab_bar *b, long row, double *out);
+/* The whole series of an indicator of the close alone, row by row the values
+ * ab_ind_update writes (a faster loop for sweeps): 0, or -1 when ind is not
+ * one it computes this way (then use ab_ind_update). Only SMA today. */
+int ab_ind_series_close(const struct ab_ind *ind, const double *close, long rows, double *out);
 
 #endif

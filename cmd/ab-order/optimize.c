@@ -219,19 +219,32 @@ decode(const struct opt *o, long idx, double *vals)
 	}
 }
 
+/* {"fast":5,"slow":20}: at most MAXP names of 6 and numbers of
+ * AB_FMT_DOUBLE_MAX, well inside the 160 bytes of trial.params. */
 static void
 fmt_params(const struct opt *o, const double *vals, char *buf, size_t n)
 {
-	size_t len = (size_t)snprintf(buf, n, "{");
+	size_t len = 0;
 	char num[AB_FMT_DOUBLE_MAX];
 
-	for (int i = 0; i < o->np && len < n; i++) {
-		ab_fmt_double(vals[i], num);
-		len += (size_t)snprintf(buf + len, n - len, "%s\"%s\":%s", i ? "," : "",
-					pnames[o->p[i].which].name, num);
+	buf[len++] = '{';
+	for (int i = 0; i < o->np; i++) {
+		const char *nm = pnames[o->p[i].which].name;
+		size_t nl = strlen(nm), vl = (size_t)ab_fmt_double(vals[i], num);
+		if (len + nl + vl + 6 >= n)
+			break;
+		if (i)
+			buf[len++] = ',';
+		buf[len++] = '"';
+		memcpy(buf + len, nm, nl);
+		len += nl;
+		buf[len++] = '"';
+		buf[len++] = ':';
+		memcpy(buf + len, num, vl);
+		len += vl;
 	}
-	if (len < n)
-		snprintf(buf + len, n - len, "}");
+	buf[len++] = '}';
+	buf[len] = '\0';
 }
 
 static int
@@ -307,8 +320,8 @@ build_trials(struct opt *o)
 			case AB_STO_K: so.k = vals[i]; break;
 			}
 		}
-		fmt_params(o, vals, t.params, sizeof t.params);
 		if (o->jq) {
+			fmt_params(o, vals, t.params, sizeof t.params);
 			int h = constraint_holds(o, t.params);
 			if (h < 0)
 				return ab_err(AB_EUSAGE, "%s", o->msg);
@@ -329,6 +342,8 @@ build_trials(struct opt *o)
 			continue;
 		}
 		valid++;
+		if (!o->jq)
+			fmt_params(o, vals, t.params, sizeof t.params);
 		if (o->nt == cap)
 			o->t = ab_realloc(o->t, (cap = cap ? cap * 2 : 64) * sizeof *o->t);
 		o->t[o->nt++] = t;
@@ -421,6 +436,11 @@ read_candles(struct opt *o)
 		while (!code && (r = ab_lines_next(&in, &line, &len)) == 1) {
 			if (len == 0)
 				continue;
+			if (ab_candle_parse_line(line, len, &c) == 0) {
+				x->run.records_in++;
+				code = add_candle(o, &c, in.name, in.lineno, &cap);
+				continue;
+			}
 			if (ab_jrec_parse(&rec, line, len)) {
 				code = ab_err_at(AB_EDATA, in.name, in.lineno, "%s", rec.err);
 				break;
@@ -484,6 +504,8 @@ series_of(struct opt *o, const struct ab_ind *want)
 	size_t bytes = ((size_t)o->nclosed + 1) * (size_t)nout * sizeof(double);
 	s->v = ab_malloc(bytes);
 	o->cache_bytes += bytes;
+	if (ab_ind_series_close(want, o->close, o->nclosed, s->v) == 0)
+		return s->v;
 	void *st = ab_calloc(1, ab_ind_state_size(want) + 16);
 	ab_ind_state_init(want, st);
 	for (long r = 0; r < o->nclosed; r++) {
