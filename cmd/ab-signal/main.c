@@ -13,14 +13,14 @@
 #include "err.h"
 #include "jsonl.h"
 #include "runs.h"
-#include "rules.h"
+#include "jqrules.h"
 #include "strategies.h"
 #include "timefmt.h"
 
 enum {
 	KEY_IND = AB_KEY_FIRST_PROGRAM_KEY, /* + enum ab_ind_kind */
 	KEY_BUY = KEY_IND + AB_IND_NKINDS, KEY_SELL, KEY_STRATEGY_FILE, KEY_FROM_DB, KEY_SINCE,
-	KEY_STORE, KEY_FAST, KEY_SLOW, KEY_SIGNAL, KEY_PERIOD, KEY_N, KEY_LOW, KEY_HIGH, KEY_K,
+	KEY_STORE, KEY_PARAMS, KEY_FAST, KEY_SLOW, KEY_SIGNAL, KEY_PERIOD, KEY_N, KEY_LOW, KEY_HIGH, KEY_K,
 };
 
 static const struct ab_opt options[] = {
@@ -42,9 +42,10 @@ static const struct ab_opt options[] = {
 	{"vwap", KEY_IND + AB_IND_VWAP, NULL, "volume-weighted average price per UTC day: vwap"},
 	{"donchian", KEY_IND + AB_IND_DONCHIAN, "N", "Donchian channel: donchian_upper, donchian_lower"},
 	{"keltner", KEY_IND + AB_IND_KELTNER, "N,K", "Keltner channel: keltner_upper, keltner_middle, keltner_lower"},
-	{"buy", KEY_BUY, "JQ", "jq rule on each annotated candle ($prev: the one before): buy when true"},
+	{"buy", KEY_BUY, "JQ", "jq rule on each annotated candle ($prev: the one before, $params: --params): buy when true"},
 	{"sell", KEY_SELL, "JQ", "jq rule: sell when true"},
 	{"strategy-file", KEY_STRATEGY_FILE, "FILE", "a .jq strategy file defining buy and sell"},
+	{"params", KEY_PARAMS, "JSON", "the rules' $params, a JSON object ({\"lo\":25}; default {})"},
 	{"fast", KEY_FAST, "N", "strategy: the fast period (sma-cross, ema-cross, macd-cross)"},
 	{"slow", KEY_SLOW, "N", "strategy: the slow period"},
 	{"signal", KEY_SIGNAL, "N", "strategy: the signal period (macd-cross)"},
@@ -75,9 +76,7 @@ struct series {
 };
 
 struct app {
-	struct ab_ind *inds;
-	int ninds, nvals;
-	size_t state_size;
+	struct ab_ind_set set;
 	const char **skip;
 	int nskip;
 	unsigned char skip_hint[64][32]; /* [key length][first byte / 8]: bit set if a skip name may match */
@@ -87,9 +86,10 @@ struct app {
 
 	struct ab_strategy strat;
 	int have_strat;
-	struct rule buy, sell;
+	struct ab_rule buy, sell;
 	int have_buy, have_sell;
 	const char *rules_label;
+	jv params;          /* $params of the rules: --params, or {} */
 
 	struct series **map;
 	size_t cap, count;
@@ -117,24 +117,15 @@ struct app {
 static int
 add_ind(struct app *a, const struct ab_ind *want)
 {
-	int later = 0;
+	return ab_ind_set_add(&a->set, want);
+}
 
-	for (int i = 0; i < a->ninds; i++) {
-		if (ab_ind_same(&a->inds[i], want))
-			return i;
-		if (a->inds[i].kind == want->kind)
-			later = 1;
-	}
-	a->inds = ab_realloc(a->inds, (size_t)(a->ninds + 1) * sizeof *a->inds);
-	struct ab_ind *ind = &a->inds[a->ninds];
-	*ind = *want;
-	memset(ind->name, 0, sizeof ind->name);
-	ab_ind_name(ind, later);
-	ind->slot = a->nvals;
-	a->nvals += ind->nout;
-	ind->off = a->state_size;
-	a->state_size += (ab_ind_state_size(ind) + 15) & ~(size_t)15;
-	return a->ninds++;
+/* ab_rules_ind_words' callback. */
+static int
+add_ind_cb(void *ctx, const struct ab_ind *want)
+{
+	add_ind(ctx, want);
+	return 0;
 }
 
 /* ---- series ---- */
@@ -158,10 +149,10 @@ new_series(struct app *a, const char *key, size_t klen, const struct ab_candle *
 	s->key = ab_malloc(klen);
 	memcpy(s->key, key, klen);
 	s->klen = klen;
-	s->state = ab_calloc(1, a->state_size ? a->state_size : 1);
-	for (int i = 0; i < a->ninds; i++)
-		ab_ind_state_init(&a->inds[i], s->state + a->inds[i].off);
-	s->prev = ab_calloc((size_t)a->nvals + 1, sizeof *s->prev);
+	s->state = ab_calloc(1, a->set.state_size ? a->set.state_size : 1);
+	for (int i = 0; i < a->set.ninds; i++)
+		ab_ind_state_init(&a->set.inds[i], s->state + a->set.inds[i].off);
+	s->prev = ab_calloc((size_t)a->set.nvals + 1, sizeof *s->prev);
 	s->prev_rec = jv_null();
 	s->prev_warm = 1; /* no previous candle: $prev is null, nothing half-made */
 	if (c->tf_len < sizeof tf) {
@@ -386,8 +377,8 @@ candle(struct app *a, const struct ab_jrec *rec, const struct ab_candle *c, cons
 				 (int)c->exchange_len, c->exchange, (int)c->symbol_len, c->symbol,
 				 (int)c->tf_len, c->tf);
 	}
-	for (int i = 0; i < a->ninds; i++) {
-		const struct ab_ind *ind = &a->inds[i];
+	for (int i = 0; i < a->set.ninds; i++) {
+		const struct ab_ind *ind = &a->set.inds[i];
 		ab_ind_update(ind, s->state + ind->off, &b, s->rows, v + ind->slot);
 	}
 	if (a->have_strat)
@@ -399,10 +390,10 @@ candle(struct app *a, const struct ab_jrec *rec, const struct ab_candle *c, cons
 	if (a->have_buy || a->have_sell) {
 		/* The record is built in place so jq can read it: make sure it
 		 * cannot be flushed half-way. */
-		size_t need = (rec ? rec->len : 256) + (size_t)a->nvals * 96 + 64;
-		for (int i = 0; i < a->ninds; i++)
-			for (int j = 0; j < a->inds[i].nout; j++)
-				need += strlen(a->inds[i].name[j]);
+		size_t need = (rec ? rec->len : 256) + (size_t)a->set.nvals * 96 + 64;
+		for (int i = 0; i < a->set.ninds; i++)
+			for (int j = 0; j < a->set.inds[i].nout; j++)
+				need += strlen(a->set.inds[i].name[j]);
 		if (o->cap - o->len < need)
 			ab_out_flush(o);
 		if (o->cap < need) {
@@ -416,19 +407,19 @@ candle(struct app *a, const struct ab_jrec *rec, const struct ab_candle *c, cons
 	else
 		begin_candle(o, c);
 	/* A candle always has fields already, so each key goes with its comma. */
-	for (int i = 0; i < a->nvals; i++) {
+	for (int i = 0; i < a->set.nvals; i++) {
 		ab_out_raw(o, a->keytext[i], a->keylen[i]);
 		ab_out_num(o, v[i]);
 	}
 	o->first = 0;
 	if (a->have_buy || a->have_sell) {
 		jv cur;
-		int fb = 0, fs = 0, warm = 1;
+		int warm = 1;
 
 		/* Rules wait until this candle and the one before have every
 		 * indicator: in jq null < 30 is true, so .rsi_14 < 30 (or
 		 * $prev.rsi_14 < 30) would otherwise fire in the lookback. */
-		for (int i = 0; i < a->nvals; i++)
+		for (int i = 0; i < a->set.nvals; i++)
 			if (!isfinite(v[i]))
 				warm = 0;
 		int evaluate = warm && s->prev_warm;
@@ -438,15 +429,15 @@ candle(struct app *a, const struct ab_jrec *rec, const struct ab_candle *c, cons
 			jv_free(cur);
 			return ab_err_at(AB_ESOFTWARE, where, line, "cannot read back the annotated candle");
 		}
-		if (evaluate && a->have_buy &&
-		    (fb = rule_eval(&a->buy, cur, s->prev_rec, a->msg, sizeof a->msg)) < 0)
-			goto jq_error;
-		if (evaluate && a->have_sell &&
-		    (fs = rule_eval(&a->sell, cur, s->prev_rec, a->msg, sizeof a->msg)) < 0)
-			goto jq_error;
-		if (fb != fs) { /* both firing cancel out */
-			sig = fb ? 1 : -1;
-			label = a->rules_label;
+		if (evaluate) {
+			int rs = ab_rules_decide(a->have_buy ? &a->buy : NULL, a->have_sell ? &a->sell : NULL, cur,
+						 s->prev_rec, a->params, a->msg, sizeof a->msg);
+			if (rs == -2)
+				goto jq_error;
+			if (rs) {
+				sig = rs;
+				label = a->rules_label;
+			}
 		}
 		if (sig)
 			cur = jv_object_set(cur, jv_string("signal"), jv_string(sig > 0 ? "buy" : "sell"));
@@ -465,7 +456,7 @@ jq_done:
 	ab_out_end(o);
 	if (sig && a->store && (code = store_signal(a, c, sig, label)))
 		return code;
-	memcpy(s->prev, v, (size_t)a->nvals * sizeof *v);
+	memcpy(s->prev, v, (size_t)a->set.nvals * sizeof *v);
 	s->prev_close = c->close;
 	s->last_ts = c->ts;
 	s->rows++;
@@ -553,130 +544,21 @@ run_db(struct app *a, const char *const from[3], int64_t since)
 
 /* ---- strategy files ---- */
 
-static char *
-read_file(const char *path, int *code)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (!f) {
-		*code = ab_err(errno == ENOENT ? AB_ENOINPUT : AB_EIO, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	do {
-		if (cap - len < 4096)
-			buf = ab_realloc(buf, cap = cap * 2 + 8192);
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	if (ferror(f)) {
-		*code = ab_err(AB_EIO, "%s: read error", path);
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	fclose(f);
-	buf[len] = '\0';
-	return buf;
-}
-
-/* Finds NAME.jq in $AB_STRATEGY_PATH (colon-separated), next to the program
- * (../share/autobot/strategies), then in the installed data folder. */
-static char *
-find_strategy_file(const char *name)
-{
-	char path[2 * PATH_MAX], exe[PATH_MAX];
-	const char *env = getenv("AB_STRATEGY_PATH");
-	ssize_t n;
-
-	if (strchr(name, '/'))
-		return NULL;
-	if (env && *env) {
-		char *dirs = ab_strdup(env), *save = NULL;
-		for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-			snprintf(path, sizeof path, "%s/%s.jq", d, name);
-			if (access(path, R_OK) == 0) {
-				free(dirs);
-				return ab_strdup(path);
-			}
-		}
-		free(dirs);
-	}
-	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(path, sizeof path, "%s/../share/autobot/strategies/%s.jq", exe, name);
-			if (access(path, R_OK) == 0)
-				return ab_strdup(path);
-		}
-	}
-	snprintf(path, sizeof path, "%s/strategies/%s.jq", AB_DATADIR, name);
-	if (access(path, R_OK) == 0)
-		return ab_strdup(path);
-	return NULL;
-}
-
-static int parse_ind_arg(struct app *a, enum ab_ind_kind kind, const char *arg, const char *where);
-
 /* A strategy file holds jq definitions of `buy` and `sell` (either may be
  * missing) and may ask for indicators on lines "# ab-signal: --rsi 14 ...". */
 static int
 load_strategy_file(struct app *a, const char *path, char **texts)
 {
 	int code = 0;
-	char *src = read_file(path, &code), *p;
-	const char *base;
-	size_t blen;
+	char *src = ab_rules_read_file(path, &code);
 
 	if (!src)
 		return code;
-	for (p = src; *p; ) {
-		char *eol = strchr(p, '\n');
-		size_t n = eol ? (size_t)(eol - p) : strlen(p);
-		if (strncmp(p, "# ab-signal:", 12) == 0) {
-			char *l = ab_strndup(p + 12, n - 12), *save = NULL;
-			for (char *w = strtok_r(l, " \t", &save); w && !code; w = strtok_r(NULL, " \t", &save)) {
-				int k;
-				for (k = 0; k < AB_IND_NKINDS; k++)
-					if (w[0] == '-' && w[1] == '-' && strcmp(w + 2, ab_ind_kinds[k].option) == 0)
-						break;
-				if (k == AB_IND_NKINDS) {
-					code = ab_err(AB_EUSAGE, "%s: \"%s\" is not an indicator option", path, w);
-					break;
-				}
-				const char *arg = NULL;
-				if (ab_ind_kinds[k].args && !(arg = strtok_r(NULL, " \t", &save))) {
-					code = ab_err(AB_EUSAGE, "%s: --%s needs %s", path, w + 2, ab_ind_kinds[k].args);
-					break;
-				}
-				code = parse_ind_arg(a, (enum ab_ind_kind)k, arg, path);
-			}
-			free(l);
-		}
-		p += n + (eol != NULL);
-	}
-	if (code) {
-		free(src);
-		return code;
-	}
-	base = strrchr(path, '/');
-	base = base ? base + 1 : path;
-	blen = strlen(base);
-	if (blen > 3 && strcmp(base + blen - 3, ".jq") == 0)
-		blen -= 3;
-	a->rules_label = ab_strndup(base, blen);
-	for (int i = 0; i < 2; i++) {
-		const char *fn = i == 0 ? "buy" : "sell";
-		size_t n = strlen(src) + 32;
-		texts[i] = ab_malloc(n);
-		/* A file that does not define one of them never fires it. */
-		snprintf(texts[i], n, "def %s: false;\n%s\n%s", fn, src, fn);
-	}
+	code = ab_rules_from_source(src, path, add_ind_cb, a, texts);
 	free(src);
-	return 0;
+	if (!code)
+		a->rules_label = ab_rules_label(path);
+	return code;
 }
 
 static int
@@ -701,10 +583,13 @@ open_db(struct app *a, const char *path, int argc, char **argv)
 	return 0;
 }
 
-/* The newest parameters applied under name (strategy_params, migration 008):
- * the built-in's name in *strategy (caller frees) and its options in *so. */
+/* The newest parameters applied under name (strategy_params, migrations 008
+ * and 009): the strategy's name in *strategy (caller frees); a built-in's
+ * options in *so, or for a jq strategy its rules in *rules (an object
+ * {"indicators", "buy", "sell"}, caller frees) and its parameters in
+ * a->params. *rules stays invalid for a built-in. */
 static int
-load_applied(struct app *a, const char *name, struct ab_strat_opts *so, char **strategy)
+load_applied(struct app *a, const char *name, struct ab_strat_opts *so, char **strategy, jv *rules)
 {
 	static const struct {
 		const char *key;
@@ -717,7 +602,7 @@ load_applied(struct app *a, const char *name, struct ab_strat_opts *so, char **s
 	sqlite3_stmt *st;
 	int code, rc;
 
-	if ((code = ab_db_prepare(a->db, "SELECT strategy, params FROM strategy_params WHERE name = ? "
+	if ((code = ab_db_prepare(a->db, "SELECT strategy, params, rules FROM strategy_params WHERE name = ? "
 				  "ORDER BY id DESC LIMIT 1", &st)))
 		return code;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -731,10 +616,18 @@ load_applied(struct app *a, const char *name, struct ab_strat_opts *so, char **s
 	}
 	*strategy = ab_strdup((const char *)sqlite3_column_text(st, 0));
 	jv p = jv_parse((const char *)sqlite3_column_text(st, 1));
+	if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+		*rules = jv_parse((const char *)sqlite3_column_text(st, 2));
 	sqlite3_finalize(st);
-	if (jv_get_kind(p) != JV_KIND_OBJECT) {
+	if (jv_get_kind(p) != JV_KIND_OBJECT || (jv_is_valid(*rules) && jv_get_kind(*rules) != JV_KIND_OBJECT)) {
 		jv_free(p);
 		return ab_err(AB_EDATA, "%s: the parameters of \"%s\" are not a JSON object", a->db->path, name);
+	}
+	if (jv_is_valid(*rules)) {
+		/* a jq strategy: its rules read the parameters as $params */
+		jv_free(a->params);
+		a->params = p;
+		return 0;
 	}
 	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
 		jv v = jv_object_get(jv_copy(p), jv_string(keys[i].key));
@@ -765,8 +658,9 @@ main(int argc, char **argv)
 	struct app a = {0};
 	struct ab_strat_opts so = {0};
 	const char *db_path = NULL, *strat_name = NULL, *strategy_file = NULL, *strat_db_name = NULL;
-	char *db_strat_name = NULL;
-	const char *buy_text = NULL, *sell_text = NULL;
+	char *db_strat_name = NULL, *db_texts[2] = {NULL, NULL};
+	const char *buy_text = NULL, *sell_text = NULL, *params_text = NULL;
+	jv db_rules = jv_invalid();
 	const char *from[3] = {NULL, NULL, NULL};
 	char *file_texts[2] = {NULL, NULL}, *file_path = NULL;
 	char **files = ab_calloc((size_t)argc, sizeof *files);
@@ -775,9 +669,10 @@ main(int argc, char **argv)
 	long long l;
 	double d;
 
+	a.params = jv_object();
 	ab_cli_init(&cli, "ab-signal", argc, argv, options);
 	cli.usage = "[INDICATOR OPTIONS...] [strategy NAME [OPTIONS]] [--buy JQ] [--sell JQ] [FILE...]\n"
-		    "[INDICATOR OPTIONS...] [--strategy-file FILE] [FILE...]\n"
+		    "[INDICATOR OPTIONS...] [--strategy-file FILE] [--params JSON] [FILE...]\n"
 		    "... --from-db EXCHANGE SYMBOL TF [--since TIME] [--store] [--db FILE]\n"
 		    "[INDICATOR OPTIONS...] strategy --from-db NAME [--db FILE] [FILE...]";
 	cli.description = "Reads candle records and writes each back with indicator fields (TA-Lib's\n"
@@ -810,6 +705,7 @@ main(int argc, char **argv)
 		case KEY_BUY: buy_text = cli.arg; break;
 		case KEY_SELL: sell_text = cli.arg; break;
 		case KEY_STRATEGY_FILE: strategy_file = cli.arg; break;
+		case KEY_PARAMS: params_text = cli.arg; break;
 		case AB_KEY_DB: db_path = cli.arg; break;
 		case KEY_STORE: store = 1; break;
 		case KEY_FROM_DB:
@@ -874,9 +770,49 @@ main(int argc, char **argv)
 			goto done;
 		}
 		if ((code = open_db(&a, db_path, argc, argv)) ||
-		    (code = load_applied(&a, strat_db_name, &so, &db_strat_name)))
+		    (code = load_applied(&a, strat_db_name, &so, &db_strat_name, &db_rules)))
 			goto done;
 		strat_name = db_strat_name;
+	}
+	if (params_text) {
+		jv p = jv_parse(params_text);
+		if (jv_get_kind(p) != JV_KIND_OBJECT) {
+			jv_free(p);
+			code = ab_cli_usage_error(&cli, "--params: \"%s\" is not a JSON object", params_text);
+			goto done;
+		}
+		if (jv_is_valid(db_rules)) {
+			jv_free(p);
+			code = ab_cli_usage_error(&cli, "strategy --from-db NAME takes its parameters from the database");
+			goto done;
+		}
+		jv_free(a.params);
+		a.params = p;
+	}
+	if (jv_is_valid(db_rules)) {
+		/* A jq strategy made live by ab-order optimize --apply: the
+		 * rules and indicators it was optimised with. */
+		static const char *const k[] = {"indicators", "buy", "sell"};
+		jv v[3];
+		if (buy_text || sell_text || strategy_file) {
+			code = ab_cli_usage_error(&cli, "strategy --from-db NAME brings its own rules");
+			goto done;
+		}
+		for (int i = 0; i < 3; i++)
+			v[i] = jv_object_get(jv_copy(db_rules), jv_string(k[i]));
+		for (int i = 1; i < 3; i++)
+			if (jv_get_kind(v[i]) == JV_KIND_STRING)
+				db_texts[i - 1] = ab_strdup(jv_string_value(v[i]));
+		if (jv_get_kind(v[0]) == JV_KIND_STRING)
+			code = ab_rules_ind_words(jv_string_value(v[0]), strat_db_name, add_ind_cb, &a);
+		for (int i = 0; i < 3; i++)
+			jv_free(v[i]);
+		if (code)
+			goto done;
+		buy_text = db_texts[0];
+		sell_text = db_texts[1];
+		a.rules_label = ab_strdup(strat_name);
+		strat_name = NULL;
 	}
 	if (strat_name) {
 		enum ab_strat_kind k = ab_strat_lookup(strat_name);
@@ -888,7 +824,7 @@ main(int argc, char **argv)
 			code = ab_cli_usage_error(&cli, "\"%s\" is not a built-in strategy: it takes no options",
 						  strat_name);
 			goto done;
-		} else if (!(file_path = find_strategy_file(strat_name))) {
+		} else if (!(file_path = ab_rules_find(strat_name))) {
 			code = ab_cli_usage_error(&cli, "no strategy \"%s\" (built-ins: sma-cross ema-cross "
 						  "macd-cross rsi-revert bbands-revert donchian-breakout)", strat_name);
 			goto done;
@@ -907,21 +843,21 @@ main(int argc, char **argv)
 			goto done;
 		buy_text = file_texts[0];
 		sell_text = file_texts[1];
-	} else if (buy_text || sell_text) {
+	} else if ((buy_text || sell_text) && !a.rules_label) {
 		a.rules_label = ab_strdup("jq");
 	}
 	if (a.have_strat) {
 		int slot[2] = {0, 0};
 		for (int i = 0; i < a.strat.nneed; i++) {
 			int at = add_ind(&a, &a.strat.need[i]);
-			slot[i] = a.inds[at].slot;
+			slot[i] = a.set.inds[at].slot;
 		}
 		ab_strat_slots(&a.strat, slot);
 	}
-	if (buy_text && (code = rule_compile(&a.buy, strategy_file || file_path ? "buy" : "--buy", buy_text)))
+	if (buy_text && (code = ab_rule_compile(&a.buy, strategy_file || file_path || db_texts[0] ? "buy" : "--buy", buy_text)))
 		goto done;
 	a.have_buy = buy_text != NULL;
-	if (sell_text && (code = rule_compile(&a.sell, strategy_file || file_path ? "sell" : "--sell", sell_text)))
+	if (sell_text && (code = ab_rule_compile(&a.sell, strategy_file || file_path || db_texts[1] ? "sell" : "--sell", sell_text)))
 		goto done;
 	a.have_sell = sell_text != NULL;
 	if (store && !a.have_strat && !a.have_buy && !a.have_sell) {
@@ -930,10 +866,10 @@ main(int argc, char **argv)
 	}
 
 	/* A re-annotated stream gets its fields replaced, not repeated. */
-	a.skip = ab_calloc((size_t)a.nvals + 1, sizeof *a.skip);
-	for (int i = 0; i < a.ninds; i++)
-		for (int j = 0; j < a.inds[i].nout; j++)
-			a.skip[a.nskip++] = a.inds[i].name[j];
+	a.skip = ab_calloc((size_t)a.set.nvals + 1, sizeof *a.skip);
+	for (int i = 0; i < a.set.ninds; i++)
+		for (int j = 0; j < a.set.inds[i].nout; j++)
+			a.skip[a.nskip++] = a.set.inds[i].name[j];
 	if (a.have_strat || a.have_buy || a.have_sell)
 		a.skip[a.nskip++] = "signal";
 	for (int i = 0; i < a.nskip; i++) {
@@ -942,15 +878,15 @@ main(int argc, char **argv)
 		if (n < 64)
 			a.skip_hint[n][c >> 3] |= (unsigned char)(1u << (c & 7));
 	}
-	a.keytext = ab_calloc((size_t)a.nvals + 1, sizeof *a.keytext);
-	a.keylen = ab_calloc((size_t)a.nvals + 1, sizeof *a.keylen);
-	for (int i = 0, v = 0; i < a.ninds; i++)
-		for (int j = 0; j < a.inds[i].nout; j++, v++) {
-			size_t n = strlen(a.inds[i].name[j]) + 5;
+	a.keytext = ab_calloc((size_t)a.set.nvals + 1, sizeof *a.keytext);
+	a.keylen = ab_calloc((size_t)a.set.nvals + 1, sizeof *a.keylen);
+	for (int i = 0, v = 0; i < a.set.ninds; i++)
+		for (int j = 0; j < a.set.inds[i].nout; j++, v++) {
+			size_t n = strlen(a.set.inds[i].name[j]) + 5;
 			a.keytext[v] = ab_malloc(n);
-			a.keylen[v] = (size_t)snprintf(a.keytext[v], n, ",\"%s\":", a.inds[i].name[j]);
+			a.keylen[v] = (size_t)snprintf(a.keytext[v], n, ",\"%s\":", a.set.inds[i].name[j]);
 		}
-	a.vals = ab_calloc((size_t)a.nvals + 1, sizeof *a.vals);
+	a.vals = ab_calloc((size_t)a.set.nvals + 1, sizeof *a.vals);
 	a.now = ab_now_ms();
 	a.created = a.now;
 
@@ -995,22 +931,24 @@ done:
 			free_series(a.map[i]);
 	free(a.map);
 	free(a.keybuf);
-	for (int i = 0; i < a.ninds; i++)
-		ab_ind_free(&a.inds[i]);
-	free(a.inds);
+	ab_ind_set_free(&a.set);
 	free(a.skip);
-	for (int i = 0; a.keytext && i < a.nvals; i++)
+	for (int i = 0; a.keytext && i < a.set.nvals; i++)
 		free(a.keytext[i]);
 	free(a.keytext);
 	free(a.keylen);
 	free(a.vals);
-	rule_free(&a.buy);
-	rule_free(&a.sell);
+	ab_rule_free(&a.buy);
+	ab_rule_free(&a.sell);
+	jv_free(a.params);
 	free((char *)a.rules_label);
 	free(file_texts[0]);
 	free(file_texts[1]);
 	free(file_path);
 	free(db_strat_name);
+	free(db_texts[0]);
+	free(db_texts[1]);
+	jv_free(db_rules);
 	free(files);
 	return code;
 }

@@ -1,22 +1,18 @@
-/* rules.h: ab-signal's user rules, jq programs that fire buy or sell (rules.c). */
+/* rules.h: ab-signal's jq rules, lib/jqrules.h under their first names (the
+ * rules fuzz target, tests/fuzz/fuzz-rules.c, builds rules.c on its own). */
 #ifndef AB_SIGNAL_RULES_H
 #define AB_SIGNAL_RULES_H
 
 #include <stddef.h>
 
-#include <jq.h>
-#include <jv.h>
+#include "jqrules.h"
 
-/* A user rule: a compiled jq program returning a truthy value to fire. */
 struct rule {
-	jq_state *jq;
-	const char *what;  /* "--buy", "FILE buy" for messages */
+	struct ab_rule r;
 };
-/* Compiles text (with $prev bound) for a rule; prints jq's own messages and
- * returns 64 on a compile error. */
+/* ab_rule_compile. */
 int rule_compile(struct rule *r, const char *what, const char *text);
-/* 1 if the rule fires on cur (with $prev), 0 if not, -1 on a jq runtime
- * error with the message in msg. Consumes nothing. */
+/* ab_rule_eval with $params {}. */
 int rule_eval(struct rule *r, jv cur, jv prev, char *msg, size_t n);
 void rule_free(struct rule *r);
 
