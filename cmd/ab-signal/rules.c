@@ -1,4 +1,5 @@
 /* rules: ab-signal's jq rules (rules.h); the code is lib/jqrules.c. */
+#include "err.h"
 #include "rules.h"
 
 int
