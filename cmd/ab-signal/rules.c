@@ -1,4 +1,6 @@
 /* rules: ab-signal's jq rules (rules.h); the code is lib/jqrules.c. */
+#include <stddef.h>
+
 #include "err.h"
 #include "rules.h"
 
