@@ -20,6 +20,27 @@ _autobot_complete() {
 	fi
 	_filedir
 }
-_autobot_opts_ab_fetch() { echo "--db= --exchange= --symbol= --timeframe= -t= --columns= --quiet -q --help --version "; }
-_autobot_cmds_ab_fetch() { echo "csv "; }
+_autobot_opts_ab_auth() { echo "--db= --role= --ttl= --aud= --alg= --source= --since= --anchor= --public --jwk --user= --jti= --kid= --leeway= --sign --help --version "; }
+_autobot_cmds_ab_auth() { echo "init user role login verify check revoke key audit secret "; }
+complete -F _autobot_complete ab-auth
+_autobot_opts_ab_fetch() { echo "--db= --exchange= --symbol= --timeframe= -t= --columns= --quiet -q --since= --until= --limit= --resume --partial --depth= --base-url= --help --version "; }
+_autobot_cmds_ab_fetch() { echo "csv candles ticker book trades markets exchanges "; }
 complete -F _autobot_complete ab-fetch
+_autobot_opts_ab_inventory() { echo "--db= --location= --cost= --reason= --format= --currency= --days= --min-stock= --cover= --window= --by= --since= --until= --at= --restock --allow-backorder --quiet -q --help --version "; }
+_autobot_cmds_ab_inventory() { echo "import receive adjust transfer stock order pay fulfil cancel refund unsold low-stock report abc aging verify "; }
+complete -F _autobot_complete ab-inventory
+_autobot_opts_ab_order() { echo "--db= --cash= --fee= --slippage-bps= --size= --lot= --allow-short --stop-loss= --take-profit= --trailing-stop= --equity --name= --exchange= --base-url= --max-position= --max-order-notional= --max-open-orders= --max-daily-loss= --max-drawdown= --open --since= --grid= --objective= --train-until= --walk-forward= --constraint= --shard= --merge --top= --strategy-file= --buy= --sell= --indicators= --from-db= --apply= --as= --help --version "; }
+_autobot_cmds_ab_order() { echo "backtest optimize paper live sync orders fills positions pnl cancel halt resume sign "; }
+complete -F _autobot_complete ab-order
+_autobot_opts_ab_price() { echo "--db= --by= --since= --min-points= --min-variation= --season= --objective= --min-margin= --max-change= --floor= --ceiling= --clear-by= --salvage= --steps= --elasticity= --demand= --prices= --stock= --until= --seed= --periods= --truth= --quiet -q --help --version "; }
+_autobot_cmds_ab_price() { echo "elasticity optimize markdown experiment apply history "; }
+complete -F _autobot_complete ab-price
+_autobot_opts_ab_serve() { echo "--db= --out= -o= --since= --indicators= --max-points= --share= --chartjs= --listen= -l= --dir= -d= --auth --secure-cookie --ttl= --rebuild= --max-connections= --help --version "; }
+_autobot_cmds_ab_serve() { echo "build serve "; }
+complete -F _autobot_complete ab-serve
+_autobot_opts_ab_signal() { echo "--sma= --ema= --wma= --rsi= --macd= --bbands= --atr= --adx= --cci= --willr= --roc= --mfi= --stoch= --obv --sar= --vwap --donchian= --keltner= --buy= --sell= --strategy-file= --params= --fast= --slow= --signal= --period= --low= --high= --k= --n= --db= --from-db= --since= --store --help --version "; }
+_autobot_cmds_ab_signal() { echo "strategy "; }
+complete -F _autobot_complete ab-signal
+_autobot_opts_ab_train() { echo "--db= --env= --exchange= --symbol= --timeframe= -t= --features= --window= --norm-window= --reward= --reward-scale= --dsr-eta= --fee= --slippage-bps= --fraction= --short --continuous --episode-len= --train-until= --valid-until= --eval-every= --steps= --envs= --num-steps= --minibatches= --epochs= --lr= --no-anneal --gamma= --lambda= --clip= --ent-coef= --vf-coef= --max-grad-norm= --target-kl= --no-clip-vloss --no-norm-adv --norm-obs --hidden= --seed= --name= --model= --from= --to= --episodes= --quiet -q --help --version "; }
+_autobot_cmds_ab_train() { echo "ppo eval act models "; }
+complete -F _autobot_complete ab-train
