@@ -53,8 +53,8 @@ programs() {
 	run bash -c '
 		. /usr/share/bash-completion/bash_completion
 		. "$1"
-		COMP_WORDS=(ab-fetch c); COMP_CWORD=1; COMP_LINE="ab-fetch c"; COMP_POINT=${#COMP_LINE}
-		_autobot_complete ab-fetch c ab-fetch; echo "${COMPREPLY[@]}"
+		COMP_WORDS=(ab-fetch cs); COMP_CWORD=1; COMP_LINE="ab-fetch cs"; COMP_POINT=${#COMP_LINE}
+		_autobot_complete ab-fetch cs ab-fetch; echo "${COMPREPLY[@]}"
 		COMP_WORDS=(ab-fetch csv --sym); COMP_CWORD=2; COMP_LINE="ab-fetch csv --sym"; COMP_POINT=${#COMP_LINE}
 		_autobot_complete ab-fetch --sym csv; echo "${COMPREPLY[@]}"' _ "$TOP/completions/autobot.bash"
 	assert_success
