@@ -183,6 +183,13 @@ ab_candle_from_jrec(struct ab_jrec *rec, struct ab_candle *c, char *msg, size_t 
 void
 ab_candle_out(struct ab_out *o, const struct ab_candle *c)
 {
+	ab_candle_out_begin(o, c);
+	ab_out_end(o);
+}
+
+void
+ab_candle_out_begin(struct ab_out *o, const struct ab_candle *c)
+{
 	ab_out_begin(o);
 	ab_out_kraw(o, "type", "\"candle\"", 8);
 	ab_out_kstrn(o, "exchange", c->exchange, c->exchange_len);
@@ -194,7 +201,6 @@ ab_candle_out(struct ab_out *o, const struct ab_candle *c)
 	ab_out_knum(o, "low", c->low);
 	ab_out_knum(o, "close", c->close);
 	ab_out_knum(o, "volume", c->volume);
-	ab_out_end(o);
 }
 
 int

@@ -34,6 +34,8 @@ int ab_candle_from_jrec(struct ab_jrec *rec, struct ab_candle *c, char *msg, siz
  * also gives the message. */
 int ab_candle_parse_line(const char *line, size_t len, struct ab_candle *c);
 void ab_candle_out(struct ab_out *o, const struct ab_candle *c);
+/* The same record left open, for fields to follow (ab_out_end closes it). */
+void ab_candle_out_begin(struct ab_out *o, const struct ab_candle *c);
 /* True for "BASE/QUOTE" with non-empty upper-case alphanumeric parts. */
 int ab_symbol_valid(const char *s);
 

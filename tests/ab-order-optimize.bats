@@ -232,3 +232,107 @@ assert abs((r - 1) - got) < 1e-9, (r - 1, got)' "$T/out"
 	run ab-order optimize sma-cross --grid 'fast=10 slow=30' --train-until 2020-01-01 "$IN"
 	assert_failure 65
 }
+
+# A jq strategy file whose levels are swept: $params.lo, $params.hi, $params.slack.
+rsiband() {
+	cat >"$T/rsiband.jq" <<'JQ'
+# RSI band with a trend filter.
+# ab-signal: --rsi 14 --sma 50
+def buy: .rsi_14 < $params.lo and .close > .sma_50 * (1 - $params.slack);
+def sell: .rsi_14 > $params.hi or ($prev != null and $prev.signal == "buy" and .close < $prev.close * 0.97);
+JQ
+}
+
+@test "ab-order: a jq strategy's \$params sweep re-runs identically through ab-signal (parameters substituted) | ab-order backtest" {
+	rsiband
+	n=$(wc -l <"$IN")
+	k=$((n * 7 / 10))
+	ab-order optimize --strategy-file "$T/rsiband.jq" --grid 'lo=30..45:5 hi=60..70:10 slack=0,0.02' \
+		--fee 0.001 --size fraction=0.99 "$IN" >"$T/out"
+	[ "$(jq -s '[.[] | select(.type == "trial")] | length' "$T/out")" -eq 16 ]
+	[ "$(tail -1 "$T/out" | jq -r .strategy)" = rsiband ]
+	# The winner and a combination from the middle of the grid.
+	for p in "$(tail -1 "$T/out" | jq -c .best.params)" '{"lo":40,"hi":60,"slack":0.02}'; do
+		jq -c --argjson p "$p" 'select(.type == "trial" and .params == $p)' "$T/out" >"$T/trial"
+		[ "$(wc -l <"$T/trial")" -eq 1 ]
+		lo=$(jq .lo <<<"$p") hi=$(jq .hi <<<"$p") slack=$(jq .slack <<<"$p")
+		sed -e "s/\$params\.lo/$lo/g; s/\$params\.hi/$hi/g; s/\$params\.slack/$slack/g" "$T/rsiband.jq" >"$T/fixed.jq"
+		! grep -q params "$T/fixed.jq"
+		head -n "$k" "$IN" | ab-signal --strategy-file "$T/fixed.jq" | ab-order backtest --fee 0.001 --size fraction=0.99 | bt_stats >"$T/want"
+		trial_stats train <"$T/trial" | diff "$T/want" -
+		[ "$(jq .trades "$T/want")" -gt 0 ]
+		ab-signal --strategy-file "$T/fixed.jq" "$IN" >"$T/fixed"
+		tail -n +$((k + 1)) "$T/fixed" | ab-order backtest --fee 0.001 --size fraction=0.99 | bt_stats >"$T/want"
+		trial_stats test <"$T/trial" | diff "$T/want" -
+		# ab-signal --params binds the same values without editing the file.
+		ab-signal --strategy-file "$T/rsiband.jq" --params "$p" "$IN" | cmp - "$T/fixed"
+	done
+	# --buy/--sell with --indicators, a walk-forward, and shards of a jq sweep.
+	rules=(--indicators '--ema 12 --ema 26' --buy '.ema_12 > .ema_26 * (1 + $params.band)' --sell '.ema_12 < .ema_26 * (1 - $params.band)')
+	ab-order optimize "${rules[@]}" --grid 'band=0..0.004:0.001' --allow-short --size qty=0.1 "$IN" >"$T/ema"
+	jq -c 'select(.type == "trial" and .params == {"band":0.002})' "$T/ema" >"$T/trial"
+	head -n "$k" "$IN" | ab-signal --ema 12 --ema 26 --buy '.ema_12 > .ema_26 * (1 + 0.002)' --sell '.ema_12 < .ema_26 * (1 - 0.002)' |
+		ab-order backtest --allow-short --size qty=0.1 | bt_stats >"$T/want"
+	trial_stats train <"$T/trial" | diff "$T/want" -
+	[ "$(jq .trades "$T/want")" -gt 0 ]
+	for i in 1 2; do
+		ab-order optimize "${rules[@]}" --grid 'band=0..0.004:0.001' --shard "$i/2" --allow-short --size qty=0.1 "$IN" >"$T/s$i"
+	done
+	cat "$T/s2" "$T/s1" | ab-order optimize --merge | jq -c 'del(.run_id)' >"$T/merged"
+	tail -1 "$T/ema" | jq -c 'del(.run_id)' | diff - "$T/merged"
+	run ab-order optimize "${rules[@]}" --grid 'band=0..0.004:0.002' --walk-forward 30d,14d --size qty=0.1 "$IN"
+	assert_success
+	[ "$(tail -1 <<<"$output" | jq .folds)" -ge 3 ]
+}
+
+@test "ab-order: --apply of a jq strategy makes ab-signal strategy --from-db NAME run its rules with the winner's \$params" {
+	export AB_DB="$DB" AB_PWHASH_LIMITS=min
+	rsiband
+	ab-order optimize --strategy-file "$T/rsiband.jq" --grid 'lo=35..45:5 hi=60,70 slack=0.02' --fee 0.001 "$IN" >"$T/out"
+	id=$(tail -1 "$T/out" | jq .run_id)
+	[ "$(sql "$DB" "SELECT json_extract(rules, '\$.indicators') FROM optimizations WHERE id = $id")" = '--rsi 14 --sma 50' ]
+	ab-auth init >/dev/null
+	echo 'trader-pw-7x!' | ab-auth user add bot --role trader >/dev/null
+	BOT=$(echo 'trader-pw-7x!' | ab-auth login bot)
+	AB_TOKEN=$BOT run ab-order optimize --apply "$id" --as btc-rsi
+	assert_success
+	[ "$(jq -r .strategy <<<"$output")" = rsiband ]
+	best=$(tail -1 "$T/out" | jq -c .best.params)
+	# The file may change or go: the rules were stored with the run.
+	ab-signal --strategy-file "$T/rsiband.jq" --params "$best" "$IN" >"$T/want"
+	rm "$T/rsiband.jq"
+	ab-signal strategy --from-db btc-rsi "$IN" | cmp - "$T/want"
+	grep -q '"signal":"buy"' "$T/want"
+	# Stored signals carry the strategy's name.
+	ab-signal strategy --from-db btc-rsi --store "$IN" >/dev/null
+	[ "$(sql "$DB" "SELECT DISTINCT strategy FROM signals")" = rsiband ]
+	run ab-signal strategy --from-db btc-rsi --params '{"lo":1}' "$IN"
+	assert_failure 64
+	run ab-signal strategy --from-db btc-rsi --buy 'true' "$IN"
+	assert_failure 64
+}
+
+@test "ab-order: jq strategy usage and rule errors" {
+	rsiband
+	run ab-order optimize --strategy-file "$T/rsiband.jq" --buy 'true' --grid 'lo=30' "$IN"
+	assert_failure 64
+	run ab-order optimize --buy '.close > $params.x' --grid '1x=3' "$IN"
+	assert_failure 64
+	run ab-order optimize sma-cross --indicators '--rsi 14' --grid 'fast=10 slow=30' "$IN"
+	assert_failure 64
+	run ab-order optimize --indicators '--nope 3' --buy 'true' --grid 'x=1' "$IN"
+	assert_failure 64
+	run ab-order optimize --buy '.close >' --grid 'x=1' "$IN"
+	assert_failure 64
+	run ab-order optimize --strategy-file "$T/missing.jq" --grid 'x=1' "$IN"
+	assert_failure 66
+	# A rule that fails on the data: 65, naming the candle and the parameters.
+	run ab-order optimize --buy '.close | error("boom \($params.x)")' --grid 'x=1,2' "$IN"
+	assert_failure 65
+	assert_output --partial 'boom 1'
+	assert_output --partial '{"x":1}'
+	# A strategy file found by name, as ab-signal strategy NAME finds it.
+	AB_STRATEGY_PATH=$T run ab-order optimize rsiband --grid 'lo=40 hi=60 slack=0.02' "$IN"
+	assert_success
+	[ "$(tail -1 <<<"$output" | jq -r .strategy)" = rsiband ]
+}

@@ -15,7 +15,8 @@ enum {
 	KEY_SHORT, KEY_SL, KEY_TP, KEY_TRAIL, KEY_EQUITY, KEY_NAME, KEY_EXCHANGE,
 	KEY_MAXPOS, KEY_MAXNOT, KEY_MAXOPEN, KEY_MAXDAY, KEY_MAXDD, KEY_OPEN, KEY_SINCE,
 	KEY_GRID, KEY_OBJECTIVE, KEY_TRAIN_UNTIL, KEY_WALK, KEY_CONSTRAINT, KEY_SHARD,
-	KEY_APPLY, KEY_AS, KEY_FROM_DB, KEY_MERGE, KEY_TOP,
+	KEY_APPLY, KEY_AS, KEY_FROM_DB, KEY_MERGE, KEY_TOP, KEY_STRATEGY_FILE, KEY_BUY, KEY_SELL,
+	KEY_INDICATORS,
 };
 
 static const struct ab_opt options[] = {
@@ -48,6 +49,10 @@ static const struct ab_opt options[] = {
 	{"shard", KEY_SHARD, "I/N", "optimize: run the I-th of N slices of the grid"},
 	{"merge", KEY_MERGE, NULL, "optimize: rank the trial records of shards read from the input"},
 	{"top", KEY_TOP, "N", "optimize: how many best combinations the optimization record lists (default 5)"},
+	{"strategy-file", KEY_STRATEGY_FILE, "FILE", "optimize: sweep a jq strategy file's rules, which read the grid's values as $params"},
+	{"buy", KEY_BUY, "JQ", "optimize: sweep a jq buy rule ($params: the combination's values)"},
+	{"sell", KEY_SELL, "JQ", "optimize: sweep a jq sell rule"},
+	{"indicators", KEY_INDICATORS, "OPTIONS", "optimize: indicators the jq rules read, as ab-signal options ('--rsi 14 --sma 50')"},
 	{"from-db", KEY_FROM_DB, "EXCHANGE SYMBOL TF", "optimize: read the candles from the database"},
 	{"apply", KEY_APPLY, "RUN_ID", "optimize: make that run's best parameters live (with --as)"},
 	{"as", KEY_AS, "NAME", "optimize --apply: the live strategy's name"},
@@ -227,6 +232,7 @@ main(int argc, char **argv)
 		    "  [--stop-loss PCT] [--take-profit PCT] [--trailing-stop PCT] [--equity] [--db FILE] [--name NAME] [FILE...]\n"
 		    "optimize STRATEGY --grid SPEC [--objective NAME] [--train-until T | --walk-forward W,S]\n"
 		    "  [--constraint EXPR] [--shard I/N] [backtest options] [--db FILE] [--from-db EXCHANGE SYMBOL TF | FILE...]\n"
+		    "optimize {--strategy-file FILE | --buy JQ --sell JQ} [--indicators OPTIONS] --grid SPEC [optimize options] [FILE...]\n"
 		    "optimize --merge [FILE...] | optimize --apply RUN_ID --as NAME --db FILE\n"
 		    "paper --db FILE [--name NAME] [options] [FILE...]\n"
 		    "live --exchange NAME [--base-url URL] --db FILE [options] [FILE...]\n"
@@ -281,9 +287,13 @@ main(int argc, char **argv)
 		case KEY_MAXDD: code = pct(&cli, &x.cfg.max_drawdown); break;
 		case KEY_OPEN: x.open_only = 1; break;
 		case KEY_SINCE: x.since = cli.arg; break;
-		case KEY_GRID: case KEY_CONSTRAINT: {
-			char **dst = key == KEY_GRID ? &x.opt.grid : &x.opt.constraint;
-			const char *sep = key == KEY_GRID ? " " : ") and (";
+		case KEY_STRATEGY_FILE: x.opt.strategy_file = cli.arg; break;
+		case KEY_BUY: x.opt.buy = cli.arg; break;
+		case KEY_SELL: x.opt.sell = cli.arg; break;
+		case KEY_GRID: case KEY_CONSTRAINT: case KEY_INDICATORS: {
+			char **dst = key == KEY_GRID ? &x.opt.grid : key == KEY_INDICATORS ? &x.opt.indicators
+											: &x.opt.constraint;
+			const char *sep = key == KEY_CONSTRAINT ? ") and (" : " ";
 			size_t n = (*dst ? strlen(*dst) : 0) + strlen(sep) + strlen(cli.arg) + 1;
 			char *t = ab_malloc(n);
 			if (*dst)
@@ -344,6 +354,7 @@ main(int argc, char **argv)
 done:
 	free(x.opt.grid);
 	free(x.opt.constraint);
+	free(x.opt.indicators);
 	free(x.args);
 	return code;
 }

@@ -22,6 +22,7 @@
 #include "auth.h"
 #include "err.h"
 #include "indicators.h"
+#include "jqrules.h"
 #include "numfmt.h"
 #include "order.h"
 #include "strategies.h"
@@ -41,7 +42,9 @@ static const struct {
 };
 
 struct gparam {
-	int which;      /* index into pnames */
+	int which;      /* index into pnames; -1 for a jq strategy's own name */
+	char name[32];
+	int is_int;
 	int nv;
 	double *v;
 };
@@ -61,7 +64,7 @@ struct trial {
 	int *ev;                /* candles carrying a signal */
 	signed char *sv;        /* and the signal */
 	int nev;
-	char params[160];       /* JSON object */
+	char params[256];       /* JSON object */
 	double score;
 	struct res train, test;
 };
@@ -94,6 +97,19 @@ struct opt {
 	int ncache;
 	size_t cache_bytes;
 	jq_state *jq;
+	/* a jq-rule strategy: rules, the indicators they read, and each closed
+	 * candle annotated as ab-signal would write it, parsed once */
+	int rules;
+	struct ab_rule buy, sell;
+	int have_buy, have_sell;
+	struct ab_ind_set set;
+	char *label, *texts[2];
+	char *rules_json;       /* stored with the run for --apply */
+	char **lines;           /* the input lines (NULL: from the database) */
+	size_t lines_cap;
+	jv *recs;
+	unsigned char *warm;    /* every indicator of the candle has a value */
+	int argskip;            /* 1: args[0] names the strategy */
 	int shard_i, shard_n;
 	/* out of sample */
 	long split;
@@ -110,7 +126,7 @@ parse_values(struct opt *o, struct gparam *g, const char *name, const char *spec
 {
 	const char *dots = strstr(spec, "..");
 	char *end;
-	int is_int = pnames[g->which].is_int;
+	int is_int = g->is_int;
 
 	if (dots) {
 		char head[64];
@@ -181,20 +197,38 @@ parse_grid(struct opt *o, const char *text)
 		for (int i = 0; i < MAXP; i++)
 			if (strcmp(pnames[i].name, w) == 0)
 				which = i;
-		if (which < 0) {
+		if (o->rules) {
+			/* a jq strategy's parameters are its own: $params.NAME */
+			int okname = *w && strlen(w) < sizeof o->p[0].name && !(*w >= '0' && *w <= '9');
+			for (const char *c = w; *c; c++)
+				if (!(*c == '_' || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+				      (*c >= '0' && *c <= '9')))
+					okname = 0;
+			if (!okname) {
+				code = ab_err(AB_EUSAGE, "--grid: \"%s\" is not a parameter name (letters, digits, _)", w);
+				break;
+			}
+			which = -1;
+		} else if (which < 0) {
 			code = ab_err(AB_EUSAGE, "--grid: \"%s\" is not a strategy parameter (fast, slow, signal, "
 				      "period, n, low, high, k)", w);
 			break;
 		}
 		for (int i = 0; i < o->np; i++)
-			if (o->p[i].which == which) {
+			if (strcmp(o->p[i].name, w) == 0) {
 				code = ab_err(AB_EUSAGE, "--grid: %s is given twice", w);
 				break;
 			}
 		if (code)
 			break;
+		if (o->np == MAXP) {
+			code = ab_err(AB_EUSAGE, "--grid: more than %d parameters", MAXP);
+			break;
+		}
 		struct gparam *g = &o->p[o->np++];
 		g->which = which;
+		snprintf(g->name, sizeof g->name, "%s", w);
+		g->is_int = which >= 0 && pnames[which].is_int;
 		if ((code = parse_values(o, g, w, eq + 1)))
 			break;
 		o->total *= g->nv;
@@ -205,6 +239,12 @@ parse_grid(struct opt *o, const char *text)
 	}
 	if (!code && o->np == 0)
 		code = ab_err(AB_EUSAGE, "optimize needs --grid 'NAME=FROM..TO[:STEP] ...'");
+	/* Every combination's {"name":value,...} must fit a trial's params. */
+	size_t room = 2;
+	for (int i = 0; i < o->np; i++)
+		room += strlen(o->p[i].name) + 4 + AB_FMT_DOUBLE_MAX;
+	if (!code && room > sizeof o->t[0].params)
+		code = ab_err(AB_EUSAGE, "--grid: the parameter names are too long");
 	free(copy);
 	return code;
 }
@@ -220,7 +260,7 @@ decode(const struct opt *o, long idx, double *vals)
 }
 
 /* {"fast":5,"slow":20}: at most MAXP names of 6 and numbers of
- * AB_FMT_DOUBLE_MAX, well inside the 160 bytes of trial.params. */
+ * AB_FMT_DOUBLE_MAX (parse_grid checks they fit trial.params). */
 static void
 fmt_params(const struct opt *o, const double *vals, char *buf, size_t n)
 {
@@ -229,7 +269,7 @@ fmt_params(const struct opt *o, const double *vals, char *buf, size_t n)
 
 	buf[len++] = '{';
 	for (int i = 0; i < o->np; i++) {
-		const char *nm = pnames[o->p[i].which].name;
+		const char *nm = o->p[i].name;
 		size_t nl = strlen(nm), vl = (size_t)ab_fmt_double(vals[i], num);
 		if (len + nl + vl + 6 >= n)
 			break;
@@ -256,7 +296,7 @@ compile_constraint(struct opt *o, const char *text)
 
 	/* Bare names read the combination's values: 'fast < slow'. */
 	for (int i = 0; i < o->np; i++) {
-		const char *nm = pnames[o->p[i].which].name;
+		const char *nm = o->p[i].name;
 		len += (size_t)snprintf(prog + len, n - len, "def %s: .%s; ", nm, nm);
 	}
 	snprintf(prog + len, n - len, "(%s)", text);
@@ -306,7 +346,7 @@ build_trials(struct opt *o)
 		struct trial t;
 		memset(&t, 0, sizeof t);
 		decode(o, idx, vals);
-		for (int i = 0; i < o->np; i++) {
+		for (int i = 0; i < o->np && !o->rules; i++) {
 			int w = o->p[i].which;
 			so.given |= pnames[w].bit;
 			switch (pnames[w].bit) {
@@ -328,7 +368,7 @@ build_trials(struct opt *o)
 			if (!h)
 				continue;
 		}
-		if (ab_strat_check(&t.s, o->kind, &so, o->msg, sizeof o->msg)) {
+		if (!o->rules && ab_strat_check(&t.s, o->kind, &so, o->msg, sizeof o->msg)) {
 			/* A parameter the strategy does not take is a mistake; a
 			 * combination it refuses (fast >= slow) is just skipped. */
 			if (strstr(o->msg, "does not apply"))
@@ -389,6 +429,20 @@ add_candle(struct opt *o, const struct ab_candle *c, const char *where, long lin
 	return 0;
 }
 
+/* A jq strategy's rules see the candle record as it came, with the
+ * indicators added: keep its text. */
+static void
+keep_line(struct opt *o, const char *line, size_t len)
+{
+	if (!o->rules)
+		return;
+	if ((size_t)o->n > o->lines_cap) {
+		o->lines_cap = o->lines_cap ? o->lines_cap * 2 : 4096;
+		o->lines = ab_realloc(o->lines, o->lines_cap * sizeof *o->lines);
+	}
+	o->lines[o->n - 1] = ab_strndup(line, len);
+}
+
 static int
 read_candles(struct opt *o)
 {
@@ -431,14 +485,15 @@ read_candles(struct opt *o)
 		const char *line;
 		size_t len;
 		int r;
-		ab_lines_init(&in, x->args + 1, x->nargs - 1);
+		ab_lines_init(&in, x->args + o->argskip, x->nargs - o->argskip);
 		ab_jrec_init(&rec);
 		while (!code && (r = ab_lines_next(&in, &line, &len)) == 1) {
 			if (len == 0)
 				continue;
 			if (ab_candle_parse_line(line, len, &c) == 0) {
 				x->run.records_in++;
-				code = add_candle(o, &c, in.name, in.lineno, &cap);
+				if (!(code = add_candle(o, &c, in.name, in.lineno, &cap)))
+					keep_line(o, line, len);
 				continue;
 			}
 			if (ab_jrec_parse(&rec, line, len)) {
@@ -451,7 +506,8 @@ read_candles(struct opt *o)
 			if (cr != 0)
 				continue; /* other records: not ours to sweep */
 			x->run.records_in++;
-			code = add_candle(o, &c, in.name, in.lineno, &cap);
+			if (!(code = add_candle(o, &c, in.name, in.lineno, &cap)))
+				keep_line(o, line, len);
 		}
 		if (!code && r < 0)
 			code = in.status;
@@ -540,6 +596,201 @@ trial_signals(struct opt *o, struct trial *t, int *at, signed char *sig)
 	t->sv = ab_malloc((size_t)t->nev + 1);
 	memcpy(t->ev, at, (size_t)t->nev * sizeof *t->ev);
 	memcpy(t->sv, sig, (size_t)t->nev);
+}
+
+/* ---- jq-rule strategies ---- */
+
+static int
+add_ind_cb(void *ctx, const struct ab_ind *ind)
+{
+	ab_ind_set_add(ctx, ind);
+	return 0;
+}
+
+/* The words of a strategy file's "# ab-signal:" lines, after words. */
+static char *
+file_ind_words(const char *src, const char *words)
+{
+	size_t n = strlen(words) + strlen(src) + 2, len;
+	char *out = ab_malloc(n);
+
+	len = (size_t)snprintf(out, n, "%s", words);
+	for (const char *p = src; *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t l = eol ? (size_t)(eol - p) : strlen(p);
+		if (strncmp(p, "# ab-signal:", 12) == 0) {
+			const char *w = p + 12;
+			while (w < p + l && (*w == ' ' || *w == '\t'))
+				w++;
+			if (w < p + l)
+				len += (size_t)snprintf(out + len, n - len, "%s%.*s", len ? " " : "", (int)(p + l - w), w);
+		}
+		p += l + (eol != NULL);
+	}
+	return out;
+}
+
+/* The rules, the indicators they read, and the text stored with the run
+ * ({"indicators", "buy", "sell"}: what ab-signal strategy --from-db runs). */
+static int
+setup_rules(struct opt *o, const char *file)
+{
+	struct order_ctx *x = o->x;
+	const char *words = x->opt.indicators ? x->opt.indicators : "";
+	char *allwords = NULL;
+	int code;
+
+	if ((code = ab_rules_ind_words(words, "--indicators", add_ind_cb, &o->set)))
+		return code;
+	if (file) {
+		char *src = ab_rules_read_file(file, &code);
+		if (!src)
+			return code;
+		code = ab_rules_from_source(src, file, add_ind_cb, &o->set, o->texts);
+		allwords = file_ind_words(src, words);
+		free(src);
+		if (code) {
+			free(allwords);
+			return code;
+		}
+		o->label = ab_rules_label(file);
+	} else {
+		o->texts[0] = x->opt.buy ? ab_strdup(x->opt.buy) : NULL;
+		o->texts[1] = x->opt.sell ? ab_strdup(x->opt.sell) : NULL;
+		o->label = ab_strdup("jq");
+		allwords = ab_strdup(words);
+	}
+	o->strategy = o->label;
+	if (o->texts[0] && (code = ab_rule_compile(&o->buy, file ? "buy" : "--buy", o->texts[0])))
+		goto out;
+	o->have_buy = o->texts[0] != NULL;
+	if (o->texts[1] && (code = ab_rule_compile(&o->sell, file ? "sell" : "--sell", o->texts[1])))
+		goto out;
+	o->have_sell = o->texts[1] != NULL;
+	jv j = jv_object();
+	j = jv_object_set(j, jv_string("indicators"), jv_string(allwords));
+	for (int i = 0; i < 2; i++)
+		j = jv_object_set(j, jv_string(i ? "sell" : "buy"), o->texts[i] ? jv_string(o->texts[i]) : jv_null());
+	jv t = jv_dump_string(j, 0);
+	o->rules_json = ab_strdup(jv_string_value(t));
+	jv_free(t);
+out:
+	free(allwords);
+	return code;
+}
+
+/* Each closed candle as ab-signal annotates it for its rules: the record as
+ * read (its own indicator fields and "signal" replaced; from the database,
+ * the canonical candle record), then each indicator's value, parsed by jq
+ * from that text as ab-signal does. */
+static int
+annotate(struct opt *o)
+{
+	struct ab_ind_set *set = &o->set;
+	struct ab_out out;
+	struct ab_jrec rec;
+	int nskip = 0, nv = set->nvals;
+	const char **skip = ab_calloc((size_t)nv + 2, sizeof *skip);
+	char **keytext = ab_calloc((size_t)nv + 1, sizeof *keytext);
+	size_t *keylen = ab_calloc((size_t)nv + 1, sizeof *keylen);
+	double *v = ab_calloc((size_t)nv + 1, sizeof *v);
+	char *state = ab_calloc(1, set->state_size ? set->state_size : 1);
+	int code = 0;
+
+	for (int i = 0, k = 0; i < set->ninds; i++) {
+		ab_ind_state_init(&set->inds[i], state + set->inds[i].off);
+		for (int j = 0; j < set->inds[i].nout; j++, k++) {
+			size_t n = strlen(set->inds[i].name[j]) + 5;
+			skip[nskip++] = set->inds[i].name[j];
+			keytext[k] = ab_malloc(n);
+			keylen[k] = (size_t)snprintf(keytext[k], n, ",\"%s\":", set->inds[i].name[j]);
+		}
+	}
+	skip[nskip++] = "signal";
+	o->recs = ab_calloc((size_t)o->nclosed + 1, sizeof *o->recs);
+	o->warm = ab_calloc((size_t)o->nclosed + 1, 1);
+	ab_out_init(&out, -1, "memory");
+	ab_jrec_init(&rec);
+	for (long r = 0; r < o->nclosed && !code; r++) {
+		const struct ab_candle *c = &o->c[r];
+		struct ab_bar b = {c->open, c->high, c->low, c->close, c->volume, c->ts};
+		int warm = 1;
+		for (int i = 0; i < set->ninds; i++)
+			ab_ind_update(&set->inds[i], state + set->inds[i].off, &b, r, v + set->inds[i].slot);
+		out.len = 0;
+		if (o->lines) {
+			if (ab_jrec_parse(&rec, o->lines[r], strlen(o->lines[r]))) {
+				code = ab_err(AB_ESOFTWARE, "cannot read back candle %ld", r + 1);
+				break;
+			}
+			ab_out_begin_from(&out, &rec, skip, nskip);
+		} else {
+			ab_candle_out_begin(&out, c);
+		}
+		for (int i = 0; i < nv; i++) {
+			ab_out_raw(&out, keytext[i], keylen[i]);
+			ab_out_num(&out, v[i]);
+			if (!isfinite(v[i]))
+				warm = 0;
+		}
+		out.first = 0;
+		ab_out_raw(&out, "}", 1);
+		o->recs[r] = jv_parse_sized(out.buf, (int)out.len);
+		o->warm[r] = (unsigned char)warm;
+		if (!jv_is_valid(o->recs[r]))
+			code = ab_err(AB_ESOFTWARE, "cannot read back the annotated candle %ld", r + 1);
+	}
+	ab_jrec_free(&rec);
+	free(out.buf);
+	for (int i = 0; i < nv; i++)
+		free(keytext[i]);
+	free(keytext);
+	free(keylen);
+	free(skip);
+	free(v);
+	free(state);
+	return code;
+}
+
+/* A combination's signals from the rules, candle by candle as ab-signal
+ * fires them: only once this candle and the one before have every indicator,
+ * $prev the candle before as ab-signal wrote it (with its signal). */
+static int
+jq_signals(struct opt *o, struct trial *t, int *at, signed char *sig)
+{
+	jv params = jv_parse(t->params), prev = jv_null();
+	int prev_warm = 1, code = 0;
+	long k = 0;
+
+	for (long r = 0; r < o->nclosed; r++) {
+		int sg = 0;
+		if (o->warm[r] && prev_warm) {
+			sg = ab_rules_decide(o->have_buy ? &o->buy : NULL, o->have_sell ? &o->sell : NULL, o->recs[r],
+					     prev, params, o->msg, sizeof o->msg);
+			if (sg == -2) {
+				char ts[AB_TIME_MAX];
+				ab_time_format(o->c[r].ts, ts);
+				code = ab_err(AB_EDATA, "%s (candle %s, params %s)", o->msg, ts, t->params);
+				break;
+			}
+		}
+		jv_free(prev);
+		prev = jv_copy(o->recs[r]);
+		if (sg) {
+			prev = jv_object_set(prev, jv_string("signal"), jv_string(sg > 0 ? "buy" : "sell"));
+			at[k] = (int)r;
+			sig[k++] = (signed char)sg;
+		}
+		prev_warm = o->warm[r];
+	}
+	jv_free(prev);
+	jv_free(params);
+	t->nev = (int)k;
+	t->ev = ab_malloc(((size_t)k + 1) * sizeof *t->ev);
+	t->sv = ab_malloc((size_t)k + 1);
+	memcpy(t->ev, at, (size_t)k * sizeof *t->ev);
+	memcpy(t->sv, sig, (size_t)k);
+	return code;
 }
 
 /* ---- one backtest ---- */
@@ -776,7 +1027,8 @@ store_optimization(struct opt *o, int64_t id)
 	int code, rc;
 
 	if ((code = ab_db_prepare(o->x->db, "INSERT INTO optimizations(id, strategy, grid, constraints, objective, "
-				  "combinations, trials, record, created) VALUES (?, ?, ?, ?, ?, 0, 0, '{}', ?)", &st)))
+				  "combinations, trials, record, created, rules) VALUES (?, ?, ?, ?, ?, 0, 0, '{}', ?, ?)",
+				  &st)))
 		return code;
 	if (id > 0)
 		sqlite3_bind_int64(st, 1, id);
@@ -785,6 +1037,7 @@ store_optimization(struct opt *o, int64_t id)
 	ab_db_bind_text(st, 4, o->x->opt.constraint);
 	sqlite3_bind_text(st, 5, obj_names[o->obj], -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, ab_now_ms());
+	ab_db_bind_text(st, 7, o->rules_json);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -1411,7 +1664,7 @@ apply(struct order_ctx *x)
 		return code;
 	if ((code = ab_db_begin(x->db)))
 		goto out;
-	if ((code = ab_db_prepare(x->db, "SELECT strategy, best_params, walk_forward FROM optimizations WHERE id = ?",
+	if ((code = ab_db_prepare(x->db, "SELECT strategy, best_params, walk_forward, rules FROM optimizations WHERE id = ?",
 				  &st)))
 		goto fail;
 	sqlite3_bind_int64(st, 1, id);
@@ -1427,17 +1680,20 @@ apply(struct order_ctx *x)
 	}
 	char *strategy = ab_strdup((const char *)sqlite3_column_text(st, 0));
 	char *params = ab_strdup((const char *)sqlite3_column_text(st, 1));
+	char *rules = sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL
+				: ab_strdup((const char *)sqlite3_column_text(st, 3));
 	sqlite3_finalize(st);
 	st = NULL;
 	int64_t now = ab_now_ms();
 	if ((code = ab_db_prepare(x->db, "INSERT INTO strategy_params(name, strategy, params, optimization_id, "
-				  "applied_by, applied) VALUES (?, ?, ?, ?, ?, ?)", &st)) == 0) {
+				  "applied_by, applied, rules) VALUES (?, ?, ?, ?, ?, ?, ?)", &st)) == 0) {
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, strategy, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, params, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, id);
 		sqlite3_bind_text(st, 5, who, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 6, now);
+		ab_db_bind_text(st, 7, rules);
 		if ((rc = sqlite3_step(st)) != SQLITE_DONE)
 			code = ab_db_fail(x->db, rc, "storing the applied parameters");
 	}
@@ -1467,6 +1723,7 @@ apply(struct order_ctx *x)
 	}
 	free(strategy);
 	free(params);
+	free(rules);
 fail:
 	sqlite3_finalize(st);
 	if (code)
@@ -1531,22 +1788,46 @@ cmd_optimize(struct order_ctx *x)
 		code = merge(&o);
 		goto out;
 	}
-	if (x->nargs < 1)
-		return ab_err(AB_EUSAGE, "optimize needs a STRATEGY (sma-cross ema-cross macd-cross rsi-revert "
-			      "bbands-revert donchian-breakout)");
-	o.strategy = x->args[0];
-	o.kind = ab_strat_lookup(o.strategy);
-	if (o.kind == AB_ST_NONE)
-		return ab_err(AB_EUSAGE, "optimize: \"%s\" is not a built-in strategy (sma-cross ema-cross "
-			      "macd-cross rsi-revert bbands-revert donchian-breakout)", o.strategy);
+	const char *file = x->opt.strategy_file;
+	char *found = NULL;
+	if (!file && !x->opt.buy && !x->opt.sell) {
+		if (x->nargs < 1)
+			return ab_err(AB_EUSAGE, "optimize needs a STRATEGY (sma-cross ema-cross macd-cross rsi-revert "
+				      "bbands-revert donchian-breakout, or a strategy file's name), --strategy-file "
+				      "FILE or --buy/--sell");
+		o.argskip = 1;
+		o.strategy = x->args[0];
+		o.kind = ab_strat_lookup(o.strategy);
+		if (o.kind == AB_ST_NONE && !(file = found = ab_rules_find(o.strategy)))
+			return ab_err(AB_EUSAGE, "optimize: \"%s\" is not a built-in strategy (sma-cross ema-cross "
+				      "macd-cross rsi-revert bbands-revert donchian-breakout) or a strategy file's "
+				      "name", o.strategy);
+	} else if (file && (x->opt.buy || x->opt.sell)) {
+		return ab_err(AB_EUSAGE, "a strategy file replaces --buy and --sell");
+	}
+	if (file || x->opt.buy || x->opt.sell) {
+		o.rules = 1;
+		code = setup_rules(&o, file);
+		free(found);
+		if (code)
+			goto out;
+	} else if (x->opt.indicators) {
+		return ab_err(AB_EUSAGE, "--indicators goes with jq rules (--strategy-file, --buy, --sell)");
+	}
 	if (x->opt.shard && (code = parse_shard(&o, x->opt.shard)))
-		return code;
-	if (x->opt.shard && x->opt.walk_forward)
-		return ab_err(AB_EUSAGE, "--walk-forward picks a winner per window: it does not shard");
-	if (x->opt.train_until && x->opt.walk_forward)
-		return ab_err(AB_EUSAGE, "--walk-forward sets its own training windows: no --train-until");
-	if (x->opt.from_db[0] && x->nargs > 1)
-		return ab_err(AB_EUSAGE, "--from-db reads no files");
+		goto out;
+	if (x->opt.shard && x->opt.walk_forward) {
+		code = ab_err(AB_EUSAGE, "--walk-forward picks a winner per window: it does not shard");
+		goto out;
+	}
+	if (x->opt.train_until && x->opt.walk_forward) {
+		code = ab_err(AB_EUSAGE, "--walk-forward sets its own training windows: no --train-until");
+		goto out;
+	}
+	if (x->opt.from_db[0] && x->nargs > o.argskip) {
+		code = ab_err(AB_EUSAGE, "--from-db reads no files");
+		goto out;
+	}
 	if ((code = parse_grid(&o, x->opt.grid)))
 		goto out;
 	if (x->opt.constraint && (code = compile_constraint(&o, x->opt.constraint)))
@@ -1581,8 +1862,16 @@ cmd_optimize(struct order_ctx *x)
 	}
 	at = ab_malloc(((size_t)o.nclosed + 1) * sizeof *at);
 	dense = ab_malloc((size_t)o.nclosed + 1);
-	for (long i = 0; i < o.nt; i++)
-		trial_signals(&o, &o.t[i], at, dense);
+	if (o.rules && (code = annotate(&o)))
+		goto out;
+	for (long i = 0; i < o.nt && !code; i++) {
+		if (o.rules)
+			code = jq_signals(&o, &o.t[i], at, dense);
+		else
+			trial_signals(&o, &o.t[i], at, dense);
+	}
+	if (code)
+		goto out;
 	if (x->db) {
 		if ((code = store_begin(&o)) || (code = store_optimization(&o, x->run.id)))
 			goto out;
@@ -1627,5 +1916,19 @@ out:
 	free(o.atr);
 	free(dense);
 	free(at);
+	ab_rule_free(&o.buy);
+	ab_rule_free(&o.sell);
+	ab_ind_set_free(&o.set);
+	free(o.label);
+	free(o.texts[0]);
+	free(o.texts[1]);
+	free(o.rules_json);
+	for (long i = 0; o.lines && i < o.n; i++)
+		free(o.lines[i]);
+	free(o.lines);
+	for (long i = 0; o.recs && i < o.nclosed; i++)
+		jv_free(o.recs[i]);
+	free(o.recs);
+	free(o.warm);
 	return code;
 }

@@ -250,6 +250,8 @@ struct opt_args {
 	char *grid;                 /* the --grid texts, joined by spaces */
 	char *constraint;           /* the --constraint texts, joined with "and" */
 	const char *objective, *train_until, *walk_forward, *shard, *apply, *as;
+	const char *strategy_file, *buy, *sell; /* a jq-rule strategy */
+	char *indicators;           /* the --indicators texts, joined by spaces */
 	const char *from_db[3];     /* EXCHANGE SYMBOL TF */
 	int merge, top;
 };
