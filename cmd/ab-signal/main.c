@@ -931,12 +931,12 @@ done:
 			free_series(a.map[i]);
 	free(a.map);
 	free(a.keybuf);
-	ab_ind_set_free(&a.set);
 	free(a.skip);
 	for (int i = 0; a.keytext && i < a.set.nvals; i++)
 		free(a.keytext[i]);
 	free(a.keytext);
 	free(a.keylen);
+	ab_ind_set_free(&a.set); /* after the per-value arrays: it zeroes nvals */
 	free(a.vals);
 	ab_rule_free(&a.buy);
 	ab_rule_free(&a.sell);
