@@ -78,7 +78,7 @@ csv_rejects() {
 	assert_failure 65
 }
 
-@test "reliability: broken JSON files (a model export, a JWK) are refused with 65, nothing stored" {
+@test "reliability: broken JSON (a model export, a JWK, --params) is refused with 65 or 64, nothing stored" {
 	export AB_DB="$DB" AB_PWHASH_LIMITS=min
 	# a string followed by a string: libjq 1.6's parser leaks its token on
 	# this one (the valgrind run of this suite checks it never reaches libjq)
@@ -100,4 +100,7 @@ csv_rejects() {
 	assert_failure 65
 	assert_output --partial "not JSON"
 	[ "$(sql "$DB" "SELECT count(*) FROM keys")" = "$keys" ]
+	run ab-signal --ema 3 --params '{"a":"b""c"}' </dev/null
+	assert_failure 64
+	assert_output --partial 'is not a JSON object'
 }

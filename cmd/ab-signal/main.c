@@ -775,7 +775,8 @@ main(int argc, char **argv)
 		strat_name = db_strat_name;
 	}
 	if (params_text) {
-		jv p = jv_parse(params_text);
+		/* checked first: libjq 1.6 leaks when its parser fails */
+		jv p = ab_json_valid(params_text, strlen(params_text), NULL, 0) ? jv_invalid() : jv_parse(params_text);
 		if (jv_get_kind(p) != JV_KIND_OBJECT) {
 			jv_free(p);
 			code = ab_cli_usage_error(&cli, "--params: \"%s\" is not a JSON object", params_text);
