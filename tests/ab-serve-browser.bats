@@ -16,7 +16,7 @@ setup_file() {
 	AB_NOW=2024-05-01T00:00:00Z ab-serve build --db "$SITE_DB" --out "$SITE" >/dev/null
 	export PORT
 	PORT=$(free_port)
-	timeout 120 ab-serve --listen "127.0.0.1:$PORT" --dir "$SITE" 2>/dev/null &
+	timeout $((AB_VALGRIND ? 2400 : 120)) ab-serve --listen "127.0.0.1:$PORT" --dir "$SITE" 2>/dev/null &
 	echo $! >"$BATS_FILE_TMPDIR/server.pid"
 	wait_port "$PORT"
 }

@@ -15,8 +15,9 @@ setup_file() {
 	ln -s "$BATS_FILE_TMPDIR/passwd" "$SITE/escape.txt"
 	export PORT
 	PORT=$(free_port)
-	# bounded lifetime: the server ends by itself after 120 s at most
-	timeout 120 ab-serve --listen "127.0.0.1:$PORT" --dir "$SITE" 2>"$BATS_FILE_TMPDIR/server.log" &
+	# bounded lifetime: the server ends by itself after 120 s at most (40
+	# minutes under scripts/valgrind-check)
+	timeout $((AB_VALGRIND ? 2400 : 120)) ab-serve --listen "127.0.0.1:$PORT" --dir "$SITE" 2>"$BATS_FILE_TMPDIR/server.log" &
 	echo $! >"$BATS_FILE_TMPDIR/server.pid"
 	wait_port "$PORT"
 }
