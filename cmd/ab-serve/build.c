@@ -108,6 +108,26 @@ time_column(const char *name)
 	       (n > 5 && strcmp(name + n - 5, "_time") == 0);
 }
 
+/* Whether cell() writes this value right-aligned, so its header can match. */
+static int
+cell_is_num(sqlite3_stmt *st, int i)
+{
+	const char *s;
+
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER:
+		return !(time_column(sqlite3_column_name(st, i)) &&
+			 sqlite3_column_int64(st, i) > 100000000000LL);
+	case SQLITE_FLOAT:
+		return 1;
+	case SQLITE_TEXT:
+		s = (const char *)sqlite3_column_text(st, i);
+		return s && *s && strspn(s, "-0123456789.") == strlen(s);
+	default:
+		return 0;
+	}
+}
+
 static void
 cell(struct sbuf *o, sqlite3_stmt *st, int i)
 {
@@ -173,7 +193,7 @@ sql_table(struct build *b, struct page *pg, const char *sql, const char *empty)
 		if (rows++ == 0) {
 			sb_puts(o, "<div class=\"table\"><table>\n<thead><tr>");
 			for (int i = 0; i < ncol; i++) {
-				sb_puts(o, "<th>");
+				sb_puts(o, cell_is_num(st, i) ? "<th class=\"num\">" : "<th>");
 				sb_html(o, sqlite3_column_name(st, i));
 				sb_puts(o, "</th>");
 			}
