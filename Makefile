@@ -110,7 +110,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_CFLAGS = -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib \
-	-DAB_VERSION='"$(VERSION)"' -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+	-DAB_VERSION='"$(VERSION)"' -DAB_DATADIR='"$(DATADIR)/autobot"' \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(BUILD)/gen/migrations.c
 	@mkdir -p build-fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(BUILD)/gen/migrations.c $(LIBS)
