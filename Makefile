@@ -107,14 +107,26 @@ demo: deps all node_modules
 # libFuzzer harnesses (clang), each run for FUZZ_SECONDS with the fixtures as
 # seed corpus; findings are written to build-fuzz/ and fail the target.
 FUZZ_SECONDS ?= 60
+comma := ,
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_CFLAGS = -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib \
 	-DAB_VERSION='"$(VERSION)"' -DAB_DATADIR='"$(DATADIR)/autobot"' \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(BUILD)/gen/migrations.c
-	@mkdir -p build-fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(BUILD)/gen/migrations.c $(LIBS)
+# lib/ is compiled once with the fuzzer's coverage instrumentation, then each
+# harness links against it.
+FUZZ_LIB_OBJ := $(LIB_SRC:lib/%.c=build-fuzz/lib/%.o) build-fuzz/lib/migrations.o
+build-fuzz/lib/%.o: lib/%.c
+	@mkdir -p build-fuzz/lib
+	clang $(subst fuzzer$(comma),fuzzer-no-link$(comma),$(FUZZ_CFLAGS)) -c -o $@ $<
+build-fuzz/lib/migrations.o: $(BUILD)/gen/migrations.c
+	@mkdir -p build-fuzz/lib
+	clang $(subst fuzzer$(comma),fuzzer-no-link$(comma),$(FUZZ_CFLAGS)) -c -o $@ $<
+build-fuzz/libautobot.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+build-fuzz/%: tests/fuzz/%.c build-fuzz/libautobot.a
+	clang $(FUZZ_CFLAGS) -o $@ $< build-fuzz/libautobot.a $(LIBS)
 fuzz: deps $(FUZZ_BINS)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz $(FUZZ_BINS)
 
