@@ -140,13 +140,18 @@ timed() {
 	run bash -c "ab-fetch csv --exchange a --symbol BTC/USDT -t 1h '$BIG' >/dev/full"
 	assert_failure 74
 	assert_output "ab-fetch: stdout: write: No space left on device"
-	run bash -c "ab-fetch csv --exchange a --symbol BTC/USDT -t 1h '$BIG' >&-"
-	assert_failure 74
-	assert_output --partial "ab-fetch: stdout: write:"
+	# valgrind opens its log on the lowest free descriptor: a closed
+	# stdout is valgrind's log under scripts/valgrind-check
+	if [ -z "${AB_VALGRIND:-}" ]; then
+		run bash -c "ab-fetch csv --exchange a --symbol BTC/USDT -t 1h '$BIG' >&-"
+		assert_failure 74
+		assert_output --partial "ab-fetch: stdout: write:"
+	fi
 	head -n 2001 "$BIG" | ab-fetch csv --exchange a --symbol BTC/USDT -t 1h >"$T/candles"
 	run bash -c "ab-signal --ema 12 --rsi 14 <'$T/candles' >/dev/full"
 	assert_failure 74
 	assert_output --partial "ab-signal: stdout: write:"
+	[ -n "${AB_VALGRIND:-}" ] && return
 	run bash -c "ab-signal --ema 12 <'$T/candles' >&-"
 	assert_failure 74
 	assert_output --partial "ab-signal: stdout: write:"
