@@ -125,7 +125,9 @@ build-fuzz/lib/migrations.o: $(BUILD)/gen/migrations.c
 build-fuzz/libautobot.a: $(FUZZ_LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
-build-fuzz/%: tests/fuzz/%.c build-fuzz/libautobot.a
+# Harnesses #include program sources, so those are prerequisites too.
+FUZZ_DEPS := $(wildcard cmd/*/*.c cmd/*/*.h cmd/*/*/*.c tests/fuzz/*.h)
+build-fuzz/%: tests/fuzz/%.c build-fuzz/libautobot.a $(FUZZ_DEPS)
 	clang $(FUZZ_CFLAGS) -o $@ $< build-fuzz/libautobot.a $(LIBS)
 fuzz: deps $(FUZZ_BINS)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz $(FUZZ_BINS)
