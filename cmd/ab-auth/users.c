@@ -115,11 +115,27 @@ print_users(struct authcmd *a, const char *name)
 	return 0;
 }
 
+/* Reads a new password (twice on a terminal), checks the policy, hashes it;
+ * the plaintext is wiped whatever happens. */
+static int
+new_password_hash(const char *prompt, const char *name, char hash[crypto_pwhash_STRBYTES])
+{
+	char *pw = NULL;
+	size_t len;
+	int code;
+
+	if ((code = authcmd_read_password(prompt, 1, &pw, &len)))
+		return code;
+	if ((code = authcmd_password_policy(name, pw, len)) == 0)
+		code = ab_auth_pwhash(hash, pw, len);
+	authcmd_free_secret(pw);
+	return code;
+}
+
 static int
 user_add(struct authcmd *a, const char *actor, const char *name)
 {
-	char hash[crypto_pwhash_STRBYTES], *pw = NULL, *detail;
-	size_t len;
+	char hash[crypto_pwhash_STRBYTES], *detail;
 	int code, yes, n;
 	char now[32];
 
@@ -129,15 +145,7 @@ user_add(struct authcmd *a, const char *actor, const char *name)
 		return code;
 	if (!yes)
 		return ab_err(AB_EUSAGE, "no role \"%s\" (see ab-auth role list)", a->role);
-	if ((code = authcmd_read_password("password: ", 1, &pw, &len)))
-		return code;
-	if ((code = authcmd_password_policy(name, pw, len))) {
-		authcmd_free_secret(pw);
-		return code;
-	}
-	code = ab_auth_pwhash(hash, pw, len);
-	authcmd_free_secret(pw);
-	if (code)
+	if ((code = new_password_hash("password: ", name, hash)))
 		return code;
 	snprintf(now, sizeof now, "%lld", (long long)ab_now_ms());
 	if ((code = ab_db_begin(a->db)))
@@ -165,19 +173,10 @@ user_add(struct authcmd *a, const char *actor, const char *name)
 static int
 user_passwd(struct authcmd *a, const char *actor, const char *name)
 {
-	char hash[crypto_pwhash_STRBYTES], *pw = NULL, now[32];
-	size_t len;
+	char hash[crypto_pwhash_STRBYTES], now[32];
 	int code, n;
 
-	if ((code = authcmd_read_password("new password: ", 1, &pw, &len)))
-		return code;
-	if ((code = authcmd_password_policy(name, pw, len))) {
-		authcmd_free_secret(pw);
-		return code;
-	}
-	code = ab_auth_pwhash(hash, pw, len);
-	authcmd_free_secret(pw);
-	if (code)
+	if ((code = new_password_hash("new password: ", name, hash)))
 		return code;
 	snprintf(now, sizeof now, "%lld", (long long)ab_now_ms());
 	if ((code = ab_db_begin(a->db)))
